@@ -1,0 +1,40 @@
+# Set-up and everyday commands. `make run` and `make test` work on a fresh machine: they create the
+# virtual environment, install what is needed (once; again only when pyproject.toml changes) and go.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install run ask index test bench clean-index
+
+install: $(STAMP)
+
+# torch is installed first and pinned: 2.13.0 is the CPU build; anything that pulls torch unpinned
+# would otherwise fetch a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+index/CURRENT: $(STAMP) $(wildcard seeds/*)
+	$(BIN)/assistant ingest seeds --index index
+
+index: index/CURRENT
+
+# The main job: build the default index from seeds/ and answer the seed question.
+run: index
+	$(BIN)/assistant ask "What did the interior minister claim?" --index index
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	cd benchmarks && ../$(BIN)/python run_all.py
+
+clean-index:
+	rm -rf index/gen-* index/CURRENT index/.lock

@@ -1,0 +1,1 @@
+"""Retrieved passages -> an Answer with citations, or an abstention."""

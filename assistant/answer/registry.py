@@ -1,0 +1,36 @@
+"""Answerers by name, so configuration (``Settings.answerer``) picks one without code changes.
+
+    >>> register_answerer("mine", lambda settings: MyAnswerer(settings))
+    >>> make_answerer(Settings(answerer="mine"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import AssistantError
+from ..settings import Settings
+from .base import Answerer
+from .extractive import ExtractiveAnswerer
+
+AnswererFactory = Callable[[Settings], Answerer]
+
+_FACTORIES: dict[str, AnswererFactory] = {"extractive": ExtractiveAnswerer}
+
+
+def register_answerer(name: str, factory: AnswererFactory) -> None:
+    _FACTORIES[name] = factory
+
+
+def available_answerers() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def make_answerer(settings: Settings) -> Answerer:
+    try:
+        factory = _FACTORIES[settings.answerer]
+    except KeyError:
+        raise AssistantError(
+            f"Unknown answerer {settings.answerer!r}; available: {', '.join(available_answerers())}"
+        ) from None
+    return factory(settings)

@@ -1,0 +1,151 @@
+"""The ``assistant`` command: ingest files, ask questions, inspect the index.
+
+    $ assistant ingest docs/ --index my-index
+    $ assistant ask "What did the interior minister claim?" --index my-index --json
+    $ assistant info --index my-index
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .assistant import Assistant
+from .errors import AssistantError
+from .settings import RetrievalMode
+
+app = typer.Typer(
+    help="Grounded question answering over your own documents: every answer cited to a quoted span.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+IndexOption = Annotated[
+    Optional[Path], typer.Option("--index", "-i", help="Index directory (default: ./index, or ASSISTANT_INDEX_DIR).")
+]
+
+
+def _fail(exc: Exception, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    index: IndexOption = None,
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files no longer exist.")] = False,
+) -> None:
+    """Index .txt, .md, .html, .pdf and .docx files; unchanged files are skipped cheaply."""
+    try:
+        assistant = Assistant.open(index, create=True)
+        with Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("Reading", total=None)
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=escape(name[:40]))
+
+            report = assistant.ingest(paths, prune=prune, progress=progress)
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    for skipped in report.skipped:
+        err.print(f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}")
+    out.print(
+        f"files read {report.files_read}, unchanged {report.files_unchanged}, skipped {len(report.skipped)}; "
+        f"documents +{report.documents_added} -{report.documents_removed}; "
+        f"chunks +{report.chunks_added} -{report.chunks_removed}; "
+        f"embeddings {report.embeddings_computed}; {report.seconds:.1f} s"
+    )
+    if report.files_read + report.files_unchanged == 0 and not report.sources_removed:
+        err.print("[bold red]Error:[/] nothing could be indexed from the given paths.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to retrieve.")] = None,
+    mode: Annotated[Optional[str], typer.Option(help="hybrid, dense or bm25.")] = None,
+) -> None:
+    """Answer a question from the indexed documents, with numbered, quoted sources."""
+    if mode is not None and mode not in RetrievalMode.__args__:
+        raise _fail(ValueError(f"--mode must be one of {', '.join(RetrievalMode.__args__)}"), 2)
+    try:
+        answer = Assistant.open(index).ask(question, top_k=top_k, mode=mode)
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    out.print(escape(answer.text), highlight=False)
+    if answer.found:
+        out.print("\n[bold]Sources[/]")
+        for c in answer.citations:
+            page = f", page {c.page}" if c.page else ""
+            out.print(f"[{c.marker}] {escape(Path(c.source).name)}{page} (chunk {c.chunk_id}, score {c.score:.2f})")
+            out.print(f'    "{escape(c.quote)}"', highlight=False)
+    elif answer.passages:
+        out.print("\n[bold]Closest passages (related, but not an answer)[/]")
+        for p in answer.passages[:3]:
+            out.print(f"- {escape(Path(p.source).name)}: {escape(p.text[:160])}...", highlight=False)
+
+
+@app.command()
+def info(
+    index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show the index: documents, chunks, embedding model, size on disk."""
+    try:
+        assistant = Assistant.open(index)
+        details = assistant.info()
+        documents = assistant.documents()
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        details["document_list"] = [d.__dict__ for d in documents]
+        sys.stdout.write(json.dumps(details, indent=2) + "\n")
+        return
+    model = details["embedding_model"]
+    out.print(
+        f"{details['index_dir']} ({details['generation']}): {details['documents']} documents, "
+        f"{details['chunks']} chunks, {details['sentences']} sentences, "
+        f"{details['size_bytes'] / 1e6:.1f} MB; model {model['name']} ({model['dimension']} dims); "
+        f"updated {details['updated_at']}"
+    )
+    table = Table("document", "id", "format", "pages", "chunks", "added")
+    for d in documents:
+        table.add_row(escape(d.title), d.doc_id[:12], d.format, str(d.pages), str(d.chunks), d.added_at)
+    out.print(table)
+
+
+@app.command()
+def remove(
+    target: Annotated[str, typer.Argument(help="Document id (or its first 8+ characters) or file path.")],
+    index: IndexOption = None,
+) -> None:
+    """Remove a document from the index."""
+    try:
+        report = Assistant.open(index).remove(target)
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    out.print(f"removed {report.documents_removed} document(s), {report.chunks_removed} chunks")
+
+
+if __name__ == "__main__":
+    app()

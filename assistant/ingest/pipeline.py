@@ -1,0 +1,202 @@
+"""One ingest run: discover files, skip what is unchanged, chunk and embed the rest, switch atomically.
+
+    >>> report = Ingestor(settings, embedder).run([Path("seeds")], IndexDirectory(Path("index")))
+    >>> report.chunks_added, report.skipped
+    (4, [])
+
+Each file is identified by the sha256 of its bytes: an unchanged file costs a hash, no parsing and no
+embedding; a changed file replaces its old chunks; the same bytes under two names are stored once.
+A file that cannot be read is reported in ``IngestReport.skipped`` and, if an older version of it is
+indexed, that version stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..embedding import Embedder
+from ..errors import DocumentNotFoundError
+from ..settings import Settings
+from ..store.index import IndexDirectory, Writer
+from ..store.textstore import TextStore
+from ..types import Chunk, Document, IngestReport, SkippedFile
+from .chunker import SentenceChunker
+from .readers import UnreadableFile, is_supported, read_document
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, current_file)`` while files are processed."""
+
+# Flush parsed documents to the embedder in batches this large (texts), so long runs keep memory flat
+# while the model still sees full batches.
+_EMBED_FLUSH_TEXTS = 512
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[SkippedFile]]:
+    """Supported files under ``paths`` (folders recursively, hidden entries skipped), sorted, unique."""
+    found: dict[Path, None] = {}
+    skipped: list[SkippedFile] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            skipped.append(SkippedFile(str(path), "no such file or folder"))
+        elif path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if any(part.startswith(".") for part in relative) or not child.is_file():
+                    continue
+                if is_supported(child):
+                    found[child.resolve()] = None
+                else:
+                    skipped.append(SkippedFile(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+        elif is_supported(path):
+            found[path.resolve()] = None
+        else:
+            skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+    return sorted(found), skipped
+
+
+@dataclass
+class _Pending:
+    document: Document
+    chunks: list[Chunk]
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.chunker = SentenceChunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+
+    @property
+    def chunker_settings(self) -> dict:
+        return {
+            "kind": "sentence",
+            "chunk_tokens": self.settings.chunk_tokens,
+            "overlap_tokens": self.settings.chunk_overlap_tokens,
+            "tokenizer": self.settings.embedding_model_name,
+        }
+
+    def run(
+        self,
+        paths: list[Path],
+        index: IndexDirectory,
+        prune: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        files, skipped = discover(paths)
+        report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
+        with index.writer(self.embedder.identity, self.chunker_settings) as writer:
+            pending: list[_Pending] = []
+            pending_texts = 0
+            new_sources: list[tuple[str, str]] = []
+            planned: set[str] = set()
+            for done, path in enumerate(files):
+                if progress:
+                    progress(done, len(files), path.name)
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    report.skipped.append(SkippedFile(str(path), f"cannot read: {exc.strerror or exc}"))
+                    continue
+                doc_id = hashlib.sha256(data).hexdigest()
+                if writer.text.doc_for_source(str(path)) == doc_id:
+                    report.files_unchanged += 1
+                    continue
+                if doc_id not in planned and not writer.text.has_document(doc_id):
+                    try:
+                        document = read_document(path, data, doc_id)
+                        chunks = self.chunker.chunk(document)
+                    except UnreadableFile as exc:
+                        report.skipped.append(SkippedFile(str(path), str(exc)))
+                        continue
+                    pending.append(_Pending(document, chunks))
+                    pending_texts += len(chunks) + sum(len(c.sentences) for c in chunks)
+                    planned.add(doc_id)
+                report.files_read += 1
+                new_sources.append((str(path), doc_id))
+                if pending_texts >= _EMBED_FLUSH_TEXTS:
+                    self._store(writer, pending, report)
+                    pending, pending_texts = [], 0
+            self._store(writer, pending, report)
+            for path, doc_id in new_sources:
+                self._drop_source(writer, path, report)
+                writer.text.add_source(path, doc_id)
+                report.sources_added += 1
+            if prune:
+                for path in writer.text.sources():
+                    if not Path(path).exists():
+                        self._drop_source(writer, path, report)
+            if progress:
+                progress(len(files), len(files), "writing index")
+            if report.changed:
+                writer.commit()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, target: str, index: IndexDirectory) -> IngestReport:
+        """Remove a document by id (or unique id prefix) or by one of its file paths."""
+        started = time.perf_counter()
+        report = IngestReport()
+        with index.writer(self.embedder.identity, self.chunker_settings) as writer:
+            sources = writer.text.sources()
+            resolved = str(Path(target).expanduser().resolve())
+            if target in sources or resolved in sources:
+                self._drop_source(writer, target if target in sources else resolved, report)
+            else:
+                matches = {d for d in sources.values() if d.startswith(target)} if len(target) >= 8 else set()
+                if len(matches) != 1:
+                    raise DocumentNotFoundError(
+                        f"No indexed document has the id or path {target!r}"
+                        + (" (the id prefix is ambiguous)" if len(matches) > 1 else "")
+                    )
+                doc_id = matches.pop()
+                for path, owner in sources.items():
+                    if owner == doc_id:
+                        self._drop_source(writer, path, report)
+            writer.commit()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _drop_source(self, writer: Writer, path: str, report: IngestReport) -> None:
+        if writer.text.doc_for_source(path) is None:
+            return
+        orphan = writer.text.remove_source(path)
+        report.sources_removed += 1
+        if orphan is not None:
+            removed = writer.text.remove_document(orphan)
+            writer.vectors.remove(np.asarray(removed, dtype=np.int64))
+            report.chunks_removed += len(removed)
+            report.documents_removed += 1
+
+    def _store(self, writer: Writer, pending: list[_Pending], report: IngestReport) -> None:
+        """Embed chunks and their distinct sentences in one batch, then add them to the writer's copy."""
+        if not pending:
+            return
+        texts: list[str] = []
+        layout: list[tuple[int, int]] = []
+        for item in pending:
+            sentences = TextStore.distinct_sentences(item.chunks)
+            layout.append((len(item.chunks), len(sentences)))
+            texts.extend(c.text for c in item.chunks)
+            texts.extend(item.document.text[s.start : s.end] for s in sentences)
+        vectors = self.embedder.encode(texts, batch_size=self.settings.embedding_batch_size)
+        report.embeddings_computed += len(texts)
+        offset = 0
+        for item, (n_chunks, n_sentences) in zip(pending, layout):
+            chunk_vectors = vectors[offset : offset + n_chunks]
+            sentence_vectors = vectors[offset + n_chunks : offset + n_chunks + n_sentences]
+            offset += n_chunks + n_sentences
+            ids = writer.text.allocate_chunk_ids(n_chunks)
+            for chunk, chunk_id in zip(item.chunks, ids):
+                chunk.chunk_id = chunk_id
+            writer.text.add_document(item.document, item.chunks, sentence_vectors)
+            writer.vectors.add(np.asarray(ids, dtype=np.int64), chunk_vectors)
+            report.documents_added += 1
+            report.chunks_added += n_chunks

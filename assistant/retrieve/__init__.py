@@ -1,0 +1,1 @@
+"""Question (and chat history) -> ranked passages with "why this source" evidence."""

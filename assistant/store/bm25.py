@@ -1,0 +1,97 @@
+"""Sparse retrieval: BM25 (bm25s) over stemmed, stop-word-filtered chunk text.
+
+bm25s indexes a corpus in one pass and has no incremental update, so each ingest that changes the
+corpus rebuilds it; that takes well under a second per 10k chunks here.
+
+    >>> bm25 = BM25Index.build([11, 12], ["the cat sat", "dogs run"])
+    >>> bm25.search("cats", k=1)
+    [(11, 0.46...)]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+# bm25s's English list keeps question words, which then dominate short questions' term overlap.
+_QUESTION_WORDS = (
+    "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "many", "much",
+    "did", "does", "do", "done", "has", "have", "had", "can", "could", "would", "should", "tell", "me",
+)
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | set(_QUESTION_WORDS))
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Stemmed, lower-cased, stop-word-free terms; shared with the answerer's lexical overlap."""
+    import bm25s
+
+    return bm25s.tokenize(
+        texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+
+
+class BM25Index:
+    DIR = "bm25"
+    IDS = "chunk_ids.npy"
+
+    def __init__(self, retriever, chunk_ids: np.ndarray) -> None:
+        self._retriever = retriever
+        self._chunk_ids = chunk_ids
+
+    @classmethod
+    def build(cls, chunk_ids: list[int], texts: list[str]) -> "BM25Index":
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever if texts else None, np.asarray(chunk_ids, dtype=np.int64))
+
+    @classmethod
+    def load(cls, directory: Path) -> "BM25Index":
+        import bm25s
+
+        chunk_ids = np.load(directory / cls.DIR / cls.IDS)
+        if len(chunk_ids) == 0:
+            return cls(None, chunk_ids)
+        retriever = bm25s.BM25.load(str(directory / cls.DIR), show_progress=False)
+        return cls(retriever, chunk_ids)
+
+    def __len__(self) -> int:
+        return len(self._chunk_ids)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Up to k ``(chunk_id, score)`` pairs with a positive score, best first."""
+        if self._retriever is None or k <= 0:
+            return []
+        terms = tokenize([query])[0]
+        if not terms:
+            return []
+        scores = self._retriever.get_scores(terms)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self._chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, directory: Path) -> None:
+        target = directory / self.DIR
+        target.mkdir(parents=True, exist_ok=True)
+        np.save(target / self.IDS, self._chunk_ids)
+        if self._retriever is not None:
+            self._retriever.save(str(target), show_progress=False)

@@ -1,0 +1,245 @@
+"""The on-disk index: immutable generations switched atomically, with a manifest and a writer lock.
+
+Layout of an index directory::
+
+    CURRENT            name of the live generation (replaced with os.replace, so always whole)
+    gen-000007/        manifest.json, chunks.sqlite, vectors.faiss, bm25/
+    .lock              held by the one writer
+
+A writer copies the live generation into a temporary folder, changes the copy, then renames it and
+switches ``CURRENT``. A crash at any point leaves the old generation live and readable; readers that
+opened a generation keep using it until they look again.
+
+    >>> index = IndexDirectory(Path("index"))
+    >>> with index.writer(identity, chunker) as w:
+    ...     w.text.add_source(...); w.commit()
+    >>> snapshot = index.open(identity)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from ..embedding import EmbeddingIdentity
+from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
+from .bm25 import BM25Index
+from .textstore import TextStore
+from .vectors import FaissVectorStore
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    embedding: dict
+    chunker: dict
+    generation: int
+    created_at: str
+    updated_at: str
+    counts: dict = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, directory: Path) -> "Manifest":
+        try:
+            return cls(**json.loads((directory / MANIFEST).read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexCorruptError(f"Cannot read the index manifest in {directory}: {exc}") from exc
+
+    def write(self, directory: Path) -> None:
+        _write_durably(directory / MANIFEST, json.dumps(asdict(self), indent=2))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_durably(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Path) -> None:
+    """Refuse an index built by another embedding model or format: its vectors would be meaningless."""
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index at {where} has format version {manifest.format_version}; this version of the "
+            f"assistant reads version {FORMAT_VERSION}. Re-index your documents into a new directory "
+            "(assistant ingest PATH --index NEW_DIR)."
+        )
+    built = EmbeddingIdentity(**manifest.embedding)
+    if built != identity:
+        raise IndexMismatchError(
+            f"The index at {where} was built with the embedding model {built.name!r} "
+            f"({built.dimension} dimensions), but the assistant is configured with {identity.name!r} "
+            f"({identity.dimension} dimensions). Re-index with the configured model "
+            "(assistant ingest PATH --index NEW_DIR), or set ASSISTANT_EMBEDDING_MODEL_NAME/_PATH "
+            "back to the model the index was built with."
+        )
+
+
+class Snapshot:
+    """One generation opened for reading: vectors and BM25 in memory, text in SQLite (read-only)."""
+
+    def __init__(self, directory: Path, manifest: Manifest) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        try:
+            self.text = TextStore.open(directory, read_only=True)
+            self.vectors = FaissVectorStore.load(directory)
+            self.bm25 = BM25Index.load(directory)
+        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
+            raise IndexCorruptError(f"Cannot open the index files in {directory}: {exc}") from exc
+
+    @property
+    def name(self) -> str:
+        return self.directory.name
+
+
+class Writer:
+    """A private copy of the live generation; ``commit`` makes it live, leaving it discards it."""
+
+    def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: FaissVectorStore):
+        self.root = root
+        self.workdir = workdir
+        self.manifest = manifest
+        self.text = text
+        self.vectors = vectors
+        self.committed = False
+
+    def commit(self, rebuild_bm25: bool = True) -> str:
+        """Write everything, rename the folder into place, then switch CURRENT; returns the generation."""
+        if rebuild_bm25:
+            ids, texts = self.text.all_chunk_texts()
+            BM25Index.build(ids, texts).save(self.workdir)
+        self.text.commit()
+        self.manifest.counts = self.text.counts()
+        self.text.close()
+        self.vectors.save(self.workdir)
+        self.manifest.updated_at = _now()
+        self.manifest.write(self.workdir)
+        name = f"gen-{self.manifest.generation:06d}"
+        final = self.root / name
+        os.replace(self.workdir, final)
+        _fsync_dir(self.root)
+        _write_durably(self.root / CURRENT, name + "\n")
+        _fsync_dir(self.root)
+        self.committed = True
+        return name
+
+
+class IndexDirectory:
+    def __init__(self, root: Path, lock_timeout: float = 120.0) -> None:
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    def exists(self) -> bool:
+        return (self.root / CURRENT).is_file()
+
+    def current(self) -> str | None:
+        try:
+            return (self.root / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def open(self, identity: EmbeddingIdentity) -> Snapshot:
+        name = self.current()
+        if name is None:
+            raise IndexNotFoundError(
+                f"No index at {self.root}. Build one with: assistant ingest PATH --index {self.root}"
+            )
+        directory = self.root / name
+        manifest = Manifest.read(directory)
+        check_compatible(manifest, identity, self.root)
+        return Snapshot(directory, manifest)
+
+    def size_bytes(self) -> int:
+        name = self.current()
+        if name is None:
+            return 0
+        return sum(p.stat().st_size for p in (self.root / name).rglob("*") if p.is_file())
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexLockedError(
+                            f"Another ingest is writing to {self.root}; try again when it has finished."
+                        ) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _sweep(self, keep: set[str]) -> None:
+        """Remove leftovers of crashed writers and generations older than the previous one."""
+        for entry in self.root.iterdir():
+            if entry.is_dir() and entry.name.startswith("gen-") and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    @contextmanager
+    def writer(self, identity: EmbeddingIdentity, chunker: dict) -> Iterator[Writer]:
+        with self._lock():
+            live = self.current()
+            if live is not None:
+                manifest = Manifest.read(self.root / live)
+                check_compatible(manifest, identity, self.root)
+            self._sweep(keep={live} if live else set())
+            generation = manifest.generation + 1 if live else 1
+            workdir = self.root / f"gen-{generation:06d}.tmp-{os.getpid()}"
+            workdir.mkdir()
+            writer: Writer | None = None
+            try:
+                if live is not None:
+                    source = TextStore.open(self.root / live, read_only=True)
+                    text = source.copy_to(workdir)
+                    source.close()
+                    vectors = FaissVectorStore.load(self.root / live)
+                    new_manifest = Manifest(**{**asdict(manifest), "generation": generation, "chunker": chunker})
+                else:
+                    text = TextStore.open(workdir)
+                    vectors = FaissVectorStore(identity.dimension)
+                    new_manifest = Manifest(
+                        format_version=FORMAT_VERSION, embedding=asdict(identity), chunker=chunker,
+                        generation=generation, created_at=_now(), updated_at=_now(),
+                    )
+                writer = Writer(self.root, workdir, new_manifest, text, vectors)
+                yield writer
+            finally:
+                if writer is None or not writer.committed:
+                    if writer is not None:
+                        writer.text.close()
+                    shutil.rmtree(workdir, ignore_errors=True)
+            self._sweep(keep={n for n in (live, self.current()) if n})

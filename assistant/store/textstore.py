@@ -1,0 +1,252 @@
+"""Chunk text, document text, sources and ingest-time sentence vectors in one SQLite file.
+
+One document row per distinct content (``doc_id`` = sha256 of the bytes); ``sources`` maps each file
+path to its document, so the same content under two names is stored once with both names kept.
+Sentence vectors are stored per document so overlapping chunks share them; the answerer reads them
+instead of running the model again at question time.
+
+    >>> store = TextStore.open(path)
+    >>> store.chunks([12, 40])[0].text
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..types import Chunk, Document, DocumentInfo, PageSpan, SentenceSpan
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, format TEXT NOT NULL, text TEXT NOT NULL,
+    pages TEXT NOT NULL, n_pages INTEGER NOT NULL, added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, page INTEGER,
+    n_tokens INTEGER NOT NULL, sent_first INTEGER NOT NULL, sent_last INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    vector BLOB NOT NULL, PRIMARY KEY (doc_id, idx)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class ChunkRecord:
+    chunk_id: int
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    page: int | None
+    title: str
+    source: str
+
+
+@dataclass
+class SentenceRecord:
+    doc_id: str
+    idx: int
+    start: int
+    end: int
+    vector: np.ndarray
+
+
+class TextStore:
+    FILE = "chunks.sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+        # One connection is shared by the UI's worker threads; SQLite calls here take microseconds.
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, directory: Path, read_only: bool = False) -> "TextStore":
+        path = directory / cls.FILE
+        if read_only:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            db = sqlite3.connect(path, check_same_thread=False)
+            db.executescript(_SCHEMA)
+        return cls(db)
+
+    def copy_to(self, directory: Path) -> "TextStore":
+        """A writable copy in ``directory`` (SQLite's online backup, consistent even while read)."""
+        target = sqlite3.connect(directory / self.FILE, check_same_thread=False)
+        with self._lock:
+            self._db.backup(target)
+        target.executescript(_SCHEMA)
+        return TextStore(target)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def commit(self) -> None:
+        with self._lock:
+            self._db.commit()
+
+    def _query(self, sql: str, params=()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _execute(self, sql: str, params=()) -> None:
+        with self._lock:
+            self._db.execute(sql, params)
+
+    def allocate_chunk_ids(self, count: int) -> list[int]:
+        """Ids from a counter that only grows, so a deleted chunk's id is never handed out again."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'next_chunk_id'")
+        first = int(rows[0][0]) if rows else 1
+        self._execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(first + count),)
+        )
+        return list(range(first, first + count))
+
+    def doc_for_source(self, path: str) -> str | None:
+        rows = self._query("SELECT doc_id FROM sources WHERE path = ?", (path,))
+        return rows[0][0] if rows else None
+
+    def has_document(self, doc_id: str) -> bool:
+        return bool(self._query("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)))
+
+    def sources(self) -> dict[str, str]:
+        return dict(self._query("SELECT path, doc_id FROM sources"))
+
+    def add_document(self, document: Document, chunks: list[Chunk], sentence_vectors: np.ndarray) -> None:
+        """Store a document, its chunks (``chunk_id`` already set) and one vector per distinct sentence."""
+        spans = self.distinct_sentences(chunks)
+        index_of = {span: i for i, span in enumerate(spans)}
+        pages = json.dumps([[p.page, p.start, p.end] for p in document.pages])
+        self._execute(
+            "INSERT INTO documents (doc_id, title, format, text, pages, n_pages, added_at) VALUES (?,?,?,?,?,?,?)",
+            (document.doc_id, document.title, document.format, document.text, pages, len(document.pages), _now()),
+        )
+        with self._lock:
+            self._db.executemany(
+                "INSERT INTO sentences (doc_id, idx, start, end, vector) VALUES (?,?,?,?,?)",
+                [
+                    (document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes())
+                    for i, s in enumerate(spans)
+                ],
+            )
+            self._db.executemany(
+                "INSERT INTO chunks (chunk_id, doc_id, text, start, end, page, n_tokens, sent_first, sent_last)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, c.n_tokens,
+                        index_of[c.sentences[0]], index_of[c.sentences[-1]],
+                    )
+                    for c in chunks
+                ],
+            )
+
+    @staticmethod
+    def distinct_sentences(chunks: list[Chunk]) -> list[SentenceSpan]:
+        """The sentence spans ``add_document`` will store, in its order (embed them in this order)."""
+        return sorted({s for c in chunks for s in c.sentences}, key=lambda s: (s.start, s.end))
+
+    def add_source(self, path: str, doc_id: str) -> None:
+        self._execute(
+            "INSERT OR REPLACE INTO sources (path, doc_id, added_at) VALUES (?,?,?)", (path, doc_id, _now())
+        )
+
+    def remove_source(self, path: str) -> str | None:
+        """Forget one file name; returns its document id if no other name still refers to it."""
+        doc_id = self.doc_for_source(path)
+        if doc_id is None:
+            return None
+        self._execute("DELETE FROM sources WHERE path = ?", (path,))
+        still_used = self._query("SELECT 1 FROM sources WHERE doc_id = ? LIMIT 1", (doc_id,))
+        return None if still_used else doc_id
+
+    def remove_document(self, doc_id: str) -> list[int]:
+        """Delete a document with its chunks and sentences; returns the removed chunk ids."""
+        ids = [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        for table in ("chunks", "sentences", "sources", "documents"):
+            self._execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    def all_chunk_texts(self) -> tuple[list[int], list[str]]:
+        rows = self._query("SELECT chunk_id, text FROM chunks ORDER BY chunk_id")
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def chunks(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._query(
+            "SELECT c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, d.title,"
+            " (SELECT MIN(path) FROM sources s WHERE s.doc_id = c.doc_id)"
+            f" FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
+            tuple(chunk_ids),
+        )
+        return {r[0]: ChunkRecord(*r[:7], source=r[7] or "") for r in rows}
+
+    def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
+        """The sentences (with their ingest-time vectors) of each chunk, in document order."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._query(
+            "SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector FROM chunks c"
+            " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
+            f" WHERE c.chunk_id IN ({marks}) ORDER BY c.chunk_id, s.idx",
+            tuple(chunk_ids),
+        )
+        out: dict[int, list[SentenceRecord]] = {cid: [] for cid in chunk_ids}
+        for chunk_id, doc_id, idx, start, end, blob in rows:
+            out[chunk_id].append(SentenceRecord(doc_id, idx, start, end, np.frombuffer(blob, dtype=np.float32)))
+        return out
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self._query(
+            "SELECT d.doc_id, d.title, d.format, d.n_pages, d.added_at,"
+            " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id)"
+            " FROM documents d ORDER BY d.added_at, d.title"
+        )
+        sources: dict[str, list[str]] = {}
+        for path, doc_id in self._query("SELECT path, doc_id FROM sources ORDER BY path"):
+            sources.setdefault(doc_id, []).append(path)
+        return [
+            DocumentInfo(
+                doc_id=r[0], title=r[1], sources=sources.get(r[0], []), format=r[2], pages=r[3],
+                chunks=r[5], added_at=r[4],
+            )
+            for r in rows
+        ]
+
+    def document(self, doc_id: str) -> Document | None:
+        rows = self._query("SELECT title, format, text, pages FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            return None
+        title, fmt, text, pages = rows[0]
+        source = self._query("SELECT MIN(path) FROM sources WHERE doc_id = ?", (doc_id,))[0][0] or ""
+        return Document(
+            doc_id=doc_id, path=source, title=title, text=text, format=fmt,
+            pages=[PageSpan(*p) for p in json.loads(pages)],
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self._query(f"SELECT COUNT(*) FROM {table}")[0][0]
+            for table in ("documents", "sources", "chunks", "sentences")
+        }

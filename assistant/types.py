@@ -1,0 +1,182 @@
+"""Typed values that cross module boundaries.
+
+Data flows one way: files -> Document -> Chunk -> (index) -> Passage -> Answer with Citations.
+Every offset is a character offset into ``Document.text`` (the text extracted from the file), so any
+chunk or quoted sentence can be shown and highlighted in its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where one page (1-based) lies in ``Document.text``; plain-text formats have a single page."""
+
+    page: int
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """Text extracted from one file, before chunking.
+
+    ``doc_id`` is the sha256 of the file's bytes, so the same content under two names is one document.
+    """
+
+    doc_id: str
+    path: str
+    title: str
+    text: str
+    format: str
+    pages: list[PageSpan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SentenceSpan:
+    start: int
+    end: int
+
+
+@dataclass
+class Chunk:
+    """A run of whole sentences (under the embedding model's token limit) from one page of a document."""
+
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    page: int | None
+    sentences: list[SentenceSpan]
+    n_tokens: int
+    chunk_id: int | None = None
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with the evidence for why it was retrieved ("why this source")."""
+
+    chunk_id: int
+    doc_id: str
+    source: str
+    title: str
+    page: int | None
+    text: str
+    start: int
+    end: int
+    fused_score: float
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    """One quoted span that an answer rests on; ``marker`` is the n of the inline ``[n]``.
+
+    ``start``/``end`` locate ``quote`` in the document text; ``passage_start``/``passage_end`` locate
+    it inside ``Passage.text`` for highlighting. ``score`` is how well the quote answers the question.
+    """
+
+    marker: int
+    source: str
+    title: str
+    page: int | None
+    chunk_id: int
+    doc_id: str
+    quote: str
+    start: int
+    end: int
+    passage_start: int
+    passage_end: int
+    score: float
+    fused_score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What ``Assistant.ask`` returns.
+
+    ``found`` is False when the documents do not support an answer: ``text`` then says so, ``citations``
+    is empty and ``passages`` holds the closest passages ("related, but not an answer").
+    ``timings`` holds seconds per pipeline step.
+    """
+
+    question: str
+    text: str
+    found: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    confidence: float
+    answerer: str
+    retrieval_query: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of the CLI's ``--json``: ``answer``, ``found``, ``citations[]`` and more."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "found": self.found,
+            "confidence": self.confidence,
+            "answerer": self.answerer,
+            "retrieval_query": self.retrieval_query,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": self.timings,
+        }
+
+
+@dataclass
+class DocumentInfo:
+    """A document as the index lists it (for ``assistant info`` and the UI's documents tab)."""
+
+    doc_id: str
+    title: str
+    sources: list[str]
+    format: str
+    pages: int
+    chunks: int
+    added_at: str
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """Summary of one ingest run."""
+
+    files_seen: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    documents_added: int = 0
+    documents_removed: int = 0
+    sources_added: int = 0
+    sources_removed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    embeddings_computed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.documents_added or self.documents_removed or self.sources_added or self.sources_removed
+        )

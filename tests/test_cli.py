@@ -1,0 +1,62 @@
+"""The ``assistant`` command: JSON schema, text output, errors on stderr with non-zero exits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+from conftest import SEED_FILE
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_ask_json_schema(runner, seed_index):
+    result = runner.invoke(app, ["ask", "What did the interior minister claim?", "--index", str(seed_index), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["found"] is True and "Sar Sokha" in data["answer"]
+    assert data["citations"], "an answer has citations"
+    for citation in data["citations"]:
+        assert {"source", "quote", "page", "start", "end", "score"} <= set(citation)
+        assert isinstance(citation["start"], int) and isinstance(citation["score"], float)
+        assert citation["source"] == str(SEED_FILE.resolve())
+
+
+def test_ask_text_lists_numbered_sources(runner, seed_index):
+    result = runner.invoke(app, ["ask", "Who chairs the NCCT?", "--index", str(seed_index), "--top-k", "3"])
+    assert result.exit_code == 0
+    assert "Sources" in result.stdout and "[1]" in result.stdout and SEED_FILE.name in result.stdout
+
+
+def test_abstention_json(runner, seed_index):
+    result = runner.invoke(app, ["ask", "Who won the football World Cup?", "--index", str(seed_index), "--json"])
+    data = json.loads(result.stdout)
+    assert data["found"] is False and data["citations"] == [] and data["passages"]
+
+
+def test_errors_go_to_stderr_with_nonzero_exit(runner, tmp_path, seed_index):
+    missing = runner.invoke(app, ["ask", "Anything?", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "assistant ingest" in missing.stderr and missing.stdout == ""
+    empty = runner.invoke(app, ["ask", "  ", "--index", str(seed_index)])
+    assert empty.exit_code == 1 and "empty" in empty.stderr
+
+
+def test_ingest_summary_and_nothing_indexable_fails(runner, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.md").write_text("# Tides\n\nHigh tide is at noon.")
+    result = runner.invoke(app, ["ingest", str(docs), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0 and "files read 1" in result.stdout
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.pdf").write_bytes(b"not a pdf")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "bad"), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1 and "x.pdf" in result.stderr and "nothing could be indexed" in result.stderr
+    info = runner.invoke(app, ["info", "--index", str(tmp_path / "index"), "--json"])
+    assert json.loads(info.stdout)["documents"] == 1, "the failed ingest left the index as it was"

@@ -1,0 +1,63 @@
+"""The on-disk index: model mismatch is refused clearly, chunk ids are never reused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, IndexMismatchError, IndexNotFoundError
+from assistant.store.index import IndexDirectory
+
+
+def _manifest_path(index_dir):
+    return index_dir / IndexDirectory(index_dir).current() / "manifest.json"
+
+
+def test_index_from_another_model_is_refused_with_advice(fresh_seed_index):
+    path = _manifest_path(fresh_seed_index)
+    manifest = json.loads(path.read_text())
+    manifest["embedding"] = {"name": "bge-small-en-v1.5", "dimension": 512, "normalized": True}
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"bge-small-en-v1.5.*Re-index"):
+        Assistant.open(fresh_seed_index)
+
+
+def test_configured_model_name_must_match(fresh_seed_index):
+    with pytest.raises(IndexMismatchError, match="other-model"):
+        Assistant.open(fresh_seed_index, embedding_model_name="other-model")
+
+
+def test_missing_index_says_how_to_build_one(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="assistant ingest"):
+        Assistant.open(tmp_path / "nowhere")
+
+
+def test_chunk_ids_are_not_reused_after_delete(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "one.txt").write_text("The tram depot has nine tracks.")
+    (docs / "two.txt").write_text("The bakery sells rye bread.")
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant.ingest([docs])
+    first_ids = set(assistant.snapshot().text.all_chunk_texts()[0])
+    (docs / "two.txt").unlink()
+    assistant.ingest([docs], prune=True)
+    (docs / "three.txt").write_text("The ferry carries forty cars.")
+    assistant.ingest([docs])
+    snapshot = assistant.snapshot()
+    ids = set(snapshot.text.all_chunk_texts()[0])
+    new_ids = ids - first_ids
+    assert new_ids and min(new_ids) > max(first_ids)
+    assert len(snapshot.vectors) == len(ids) == len(snapshot.bm25)
+    found, _ = snapshot.vectors.search(assistant.embedder.encode(["ferry cars"]), k=len(ids))
+    assert set(found[0].tolist()) == ids
+
+
+def test_manifest_records_model_and_chunker(seed_assistant):
+    info = seed_assistant.info()
+    assert info["embedding_model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "normalized": True}
+    assert info["chunker"]["chunk_tokens"] == 200
+    assert info["documents"] == 1 and info["chunks"] >= 2 and info["size_bytes"] > 0
+    assert np.isclose(np.linalg.norm(seed_assistant.embedder.encode(["x"])[0]), 1.0, atol=1e-4)

@@ -1,0 +1,167 @@
+"""Incremental, atomic ingestion with broken files reported and skipped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.store.index import IndexDirectory
+
+from conftest import SEED_FILE
+from test_readers import make_docx, make_pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _chunk_texts(assistant: Assistant) -> list[str]:
+    return assistant.snapshot().text.all_chunk_texts()[1]
+
+
+def test_every_format_is_indexed_and_answerable(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lighthouse.txt").write_text("The Kestrel Point lighthouse was built in 1871 by Ada Morrow.")
+    (docs / "orchard.md").write_text("# Orchard\n\nThe orchard grows forty-two varieties of quince.")
+    (docs / "canal.html").write_text("<html><body><p>The Velden canal is nine kilometres long.</p></body></html>")
+    make_pdf(docs / "bridge.pdf", ["Intro page about rivers.", "The Harrow bridge has seven arches."])
+    make_docx(docs / "choir.docx", "Choir", ["The village choir rehearses every Thursday evening."])
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    report = assistant.ingest([docs])
+    assert report.files_read == 5 and not report.skipped
+    assert {d.format for d in assistant.documents()} == {"text", "markdown", "html", "pdf", "docx"}
+
+    answer = assistant.ask("How many arches does the Harrow bridge have?")
+    assert answer.found and "seven arches" in answer.text
+    assert answer.citations[0].source.endswith("bridge.pdf") and answer.citations[0].page == 2
+    answer = assistant.ask("Who built the Kestrel Point lighthouse?")
+    assert "Ada Morrow" in answer.text and answer.citations[0].source.endswith("lighthouse.txt")
+
+
+def test_reingest_unchanged_computes_no_embeddings(fresh_seed_index):
+    assistant = Assistant.open(fresh_seed_index)
+    before = assistant.index.current()
+    report = assistant.ingest([SEED_FILE.parent])
+    assert report.files_unchanged == 1 and report.embeddings_computed == 0 and report.chunks_added == 0
+    assert assistant.index.current() == before
+
+
+def test_changed_file_replaces_old_chunks_and_prune_removes_gone_files(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    note = docs / "note.txt"
+    note.write_text("The ferry to Orrin Island leaves at seven in the morning.")
+    (docs / "other.txt").write_text("The museum is closed on Mondays.")
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant.ingest([docs])
+
+    note.write_text("The ferry to Orrin Island now leaves at nine in the morning.")
+    report = assistant.ingest([docs])
+    assert report.files_unchanged == 1 and report.documents_removed == 1 and report.chunks_removed >= 1
+    texts = " ".join(_chunk_texts(assistant))
+    assert "nine in the morning" in texts and "seven in the morning" not in texts
+
+    (docs / "other.txt").unlink()
+    assert assistant.ingest([docs]).documents_removed == 0, "without --prune, gone files stay"
+    report = assistant.ingest([docs], prune=True)
+    assert report.documents_removed == 1
+    assert "museum" not in " ".join(_chunk_texts(assistant))
+    assert [Path(s).name for d in assistant.documents() for s in d.sources] == ["note.txt"]
+
+
+def test_duplicate_content_is_stored_once_with_both_names(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Identical content about the granary roof.")
+    (docs / "b.txt").write_text("Identical content about the granary roof.")
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    report = assistant.ingest([docs])
+    assert report.documents_added == 1 and report.sources_added == 2
+    (document,) = assistant.documents()
+    assert sorted(Path(s).name for s in document.sources) == ["a.txt", "b.txt"]
+    # Removing one name keeps the content for the other.
+    assistant.remove(str(docs / "a.txt"))
+    (document,) = assistant.documents()
+    assert [Path(s).name for s in document.sources] == ["b.txt"]
+
+
+def test_broken_files_are_skipped_and_the_rest_indexed(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("The observatory dome weighs twelve tonnes.")
+    (docs / "empty.md").write_text("")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (docs / "image.png").write_bytes(b"\x89PNG")
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    report = assistant.ingest([docs])
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert set(reasons) == {"empty.md", "broken.pdf", "binary.txt", "image.png"}
+    assert "empty" in reasons["empty.md"] and "unsupported" in reasons["image.png"]
+    assert report.files_read == 1
+    assert "twelve tonnes" in assistant.ask("How heavy is the observatory dome?").text
+
+
+def test_broken_new_version_keeps_the_old_one(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_pdf(docs / "plan.pdf", ["The new library opens in March."])
+    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant.ingest([docs])
+    (docs / "plan.pdf").write_bytes(b"%PDF-1.7 truncated")
+    report = assistant.ingest([docs])
+    assert [Path(s.path).name for s in report.skipped] == ["plan.pdf"]
+    assert "March" in assistant.ask("When does the new library open?").text
+
+
+def test_failure_inside_a_write_leaves_the_old_generation(fresh_seed_index, tmp_path, monkeypatch):
+    assistant = Assistant.open(fresh_seed_index)
+    before = assistant.index.current()
+    extra = tmp_path / "extra.txt"
+    extra.write_text("A document that will never be committed.")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("assistant.store.bm25.BM25Index.save", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        assistant.ingest([extra])
+    assert assistant.index.current() == before
+    assert not [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name]
+    assert len(Assistant.open(fresh_seed_index).documents()) == 1
+
+
+def test_ingest_killed_midway_leaves_old_index_loadable(fresh_seed_index, tmp_path):
+    docs = tmp_path / "many"
+    docs.mkdir()
+    sentences = SEED_FILE.read_text().split(". ")
+    for i in range(150):
+        (docs / f"doc{i:03d}.txt").write_text(f"Report {i}. " + ". ".join(sentences[i % 10 :] + sentences[: i % 10]))
+    before = IndexDirectory(fresh_seed_index).current()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index", str(fresh_seed_index)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not any(".tmp-" in p.name for p in fresh_seed_index.iterdir()):
+        assert process.poll() is None, "ingest ended before it started writing"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assert IndexDirectory(fresh_seed_index).current() == before
+    assistant = Assistant.open(fresh_seed_index)
+    assert len(assistant.documents()) == 1
+    assert assistant.ask("Who chairs the National Committee for Counter Trafficking?").found
+    # The next ingest clears the dead writer's leftovers and works.
+    report = assistant.ingest([docs.parent / "many" / "doc000.txt"])
+    assert report.documents_added == 1
+    assert not [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name]

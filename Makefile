@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run ask index test bench clean-index
+.PHONY: install run serve index test browser bench clean-index
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[ui,test]'
 	touch $@
 
 index/CURRENT: $(STAMP) $(wildcard seeds/*)
@@ -26,11 +26,17 @@ index/CURRENT: $(STAMP) $(wildcard seeds/*)
 
 index: index/CURRENT
 
-# The main job: build the default index from seeds/ and answer the seed question.
+# The main job: build the default index from seeds/ and open the chat on http://127.0.0.1:7860.
 run: index
-	$(BIN)/assistant ask "What did the interior minister claim?" --index index
+	$(BIN)/assistant serve --index index
 
-test: install
+serve: run
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	bash scripts/install-browser.sh
+
+test: install browser
 	$(BIN)/python -m pytest
 
 bench: install

@@ -21,6 +21,7 @@ from rich.table import Table
 from .assistant import Assistant
 from .errors import AssistantError
 from .settings import RetrievalMode
+from ui.serve import serve_command
 
 app = typer.Typer(
     help="Grounded question answering over your own documents: every answer cited to a quoted span.",
@@ -146,6 +147,9 @@ def remove(
         raise _fail(exc) from None
     out.print(f"removed {report.documents_removed} document(s), {report.chunks_removed} chunks")
 
+
+# The chat UI's command lives with the UI; it imports gradio only when it runs.
+app.command("serve")(serve_command)
 
 if __name__ == "__main__":
     app()

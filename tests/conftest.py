@@ -7,12 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import SEEDS
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT / "seeds"
-SEED_FILE = next(SEEDS.glob("*.txt"))
 
 
 @pytest.fixture(scope="session")

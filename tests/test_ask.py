@@ -6,7 +6,7 @@ import pytest
 
 from assistant import InvalidQuestionError
 
-from conftest import SEED_FILE
+from support import SEED_FILE
 
 
 def test_interior_minister_claim_is_cited_to_the_seed(seed_assistant):

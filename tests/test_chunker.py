@@ -9,7 +9,7 @@ from assistant.ingest.chunker import SentenceChunker
 from assistant.settings import Settings
 from assistant.types import Document, PageSpan
 
-from conftest import SEED_FILE
+from support import SEED_FILE
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 
-from conftest import SEED_FILE
+from support import SEED_FILE
 
 
 @pytest.fixture

@@ -14,10 +14,7 @@ import pytest
 from assistant import Assistant
 from assistant.store.index import IndexDirectory
 
-from conftest import SEED_FILE
-from test_readers import make_docx, make_pdf
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT, SEED_FILE, make_docx, make_pdf
 
 
 def _chunk_texts(assistant: Assistant) -> list[str]:

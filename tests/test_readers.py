@@ -8,39 +8,12 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.readers import UnreadableFile, read_document
+from support import make_docx, make_pdf
 
 
 def _read(path: Path):
     data = path.read_bytes()
     return read_document(path, data, hashlib.sha256(data).hexdigest())
-
-
-def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    if title:
-        pdf.setTitle(title)
-    for text in pages:
-        y = 800
-        for line in text.split("\n"):
-            pdf.drawString(72, y, line)
-            y -= 16
-        pdf.showPage()
-    pdf.save()
-    return path
-
-
-def make_docx(path: Path, title: str, paragraphs: list[str]) -> Path:
-    import docx
-
-    document = docx.Document()
-    document.core_properties.title = title
-    for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
-    document.save(str(path))
-    return path
 
 
 def test_text_keeps_exact_content(tmp_path):

@@ -5,7 +5,7 @@
     >>> passages[0].dense_rank, passages[0].bm25_rank, passages[0].fused_score
 
 Several queries (the raw follow-up and its history-aware form) are fused in the same pass; a passage
-keeps its best dense and BM25 rank across them so the UI can say why it was chosen.
+keeps its best dense and BM25 rank and score across them so the UI can say why it was chosen.
 """
 
 from __future__ import annotations
@@ -55,16 +55,16 @@ class HybridRetriever:
                         continue
                     ev = evidence.setdefault(int(chunk_id), _Evidence())
                     ev.fused += query.weight * weight / (rrf + rank)
-                    if ev.dense_rank is None or rank < ev.dense_rank:
-                        ev.dense_rank, ev.dense_score = rank, float(score)
+                    ev.dense_rank = rank if ev.dense_rank is None else min(ev.dense_rank, rank)
+                    ev.dense_score = float(score) if ev.dense_score is None else max(ev.dense_score, float(score))
         if mode in ("hybrid", "bm25"):
             weight = self.settings.bm25_weight if mode == "hybrid" else 1.0
             for query in queries:
                 for rank, (chunk_id, score) in enumerate(snapshot.bm25.search(query.text, k), start=1):
                     ev = evidence.setdefault(chunk_id, _Evidence())
                     ev.fused += query.weight * weight / (rrf + rank)
-                    if ev.bm25_rank is None or rank < ev.bm25_rank:
-                        ev.bm25_rank, ev.bm25_score = rank, score
+                    ev.bm25_rank = rank if ev.bm25_rank is None else min(ev.bm25_rank, rank)
+                    ev.bm25_score = score if ev.bm25_score is None else max(ev.bm25_score, score)
         ranked = sorted(evidence.items(), key=lambda item: (-item[1].fused, item[0]))[:top_k]
         records = snapshot.text.chunks([chunk_id for chunk_id, _ in ranked])
         passages = []

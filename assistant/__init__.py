@@ -15,6 +15,7 @@ from .errors import (
     IngestError,
     InvalidQuestionError,
 )
+from .eval import evaluate
 from .settings import Settings
 from .types import Answer, Chunk, Citation, Document, DocumentInfo, IngestReport, Passage
 
@@ -37,4 +38,5 @@ __all__ = [
     "Passage",
     "Settings",
     "ask",
+    "evaluate",
 ]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .answer.base import AnswerRequest, CandidateSentence
 from .answer.registry import make_answerer
 from .embedding import Embedder, load_embedder
-from .errors import IndexNotFoundError, InvalidQuestionError
+from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidQuestionError
 from .ingest.pipeline import Ingestor, ProgressCallback
 from .retrieve.followup import contextual_query, normalize_history
 from .retrieve.hybrid import HybridRetriever, Query
@@ -86,7 +87,12 @@ class Assistant:
         question = self._validate(question)
         messages = normalize_history(history)
         snapshot = self.snapshot()
-        contextual = contextual_query(question, messages, self.settings.followup_max_words)
+        contextual = None
+        condense = getattr(self.answerer, "condense", None)
+        if condense is not None and messages:
+            contextual = condense(question, messages)
+        if contextual is None:
+            contextual = contextual_query(question, messages, self.settings.followup_max_words)
         texts = [question] + ([contextual] if contextual else [])
         vectors = self.embedder.encode(texts)
         timings["embed"] = time.perf_counter() - started
@@ -139,6 +145,26 @@ class Assistant:
         answer.timings["total"] = time.perf_counter() - started
         return answer
 
+    def ask_stream(
+        self,
+        question: str,
+        history: list | None = None,
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like ``ask``, but yields text as the answerer writes it, then the final ``Answer``, whose text
+        (verified sentences, renumbered markers) replaces the streamed draft. The extractive answerer
+        yields its whole answer at once."""
+        started = time.perf_counter()
+        request = self.prepare(question, history, top_k, mode)
+        t = time.perf_counter()
+        stream = getattr(self.answerer, "stream", None)
+        for item in stream(request) if stream else [self.answerer.answer(request)]:
+            if isinstance(item, Answer):
+                item.timings["answer"] = time.perf_counter() - t
+                item.timings["total"] = time.perf_counter() - started
+            yield item
+
     def retrieve(
         self, question: str, history: list | None = None, top_k: int | None = None, mode: RetrievalMode | None = None
     ) -> list[Passage]:
@@ -174,8 +200,6 @@ class Assistant:
     def document_text(self, doc_id: str) -> str:
         document = self.document(doc_id)
         if document is None:
-            from .errors import DocumentNotFoundError
-
             raise DocumentNotFoundError(f"No indexed document has the id {doc_id!r}")
         return document.text
 

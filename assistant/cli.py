@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .assistant import Assistant
 from .errors import AssistantError
+from .eval_cli import eval_command
 from .settings import RetrievalMode
 from ui.serve import serve_command
 
@@ -82,12 +83,27 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages to retrieve.")] = None,
     mode: Annotated[Optional[str], typer.Option(help="hybrid, dense or bm25.")] = None,
+    answerer: Annotated[
+        Optional[str], typer.Option(help="extractive (default), local-llm or openai (see README).")
+    ] = None,
+    stream: Annotated[bool, typer.Option(help="Print a generative answer as it is written.")] = False,
 ) -> None:
     """Answer a question from the indexed documents, with numbered, quoted sources."""
     if mode is not None and mode not in RetrievalMode.__args__:
         raise _fail(ValueError(f"--mode must be one of {', '.join(RetrievalMode.__args__)}"), 2)
+    overrides = {"answerer": answerer} if answerer else {}
     try:
-        answer = Assistant.open(index).ask(question, top_k=top_k, mode=mode)
+        assistant = Assistant.open(index, **overrides)
+        if stream and not as_json:
+            answer = None
+            for item in assistant.ask_stream(question, top_k=top_k, mode=mode):
+                if isinstance(item, str):
+                    err.print(escape(item), end="", highlight=False)
+                else:
+                    answer = item
+            err.print()
+        else:
+            answer = assistant.ask(question, top_k=top_k, mode=mode)
     except AssistantError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -150,6 +166,7 @@ def remove(
 
 # The chat UI's command lives with the UI; it imports gradio only when it runs.
 app.command("serve")(serve_command)
+app.command("eval")(eval_command)
 
 if __name__ == "__main__":
     app()

@@ -59,25 +59,32 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.identity.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                texts,
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        # Texts of similar length share a batch (less padding), as sentence-transformers does inside
+        # one call; the lock is then taken per batch, not per call, so a question's encode waits for at
+        # most one batch of a long ingest instead of the whole document.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = np.empty((len(texts), self.identity.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            batch = order[start : start + batch_size]
+            with self._lock:
+                vectors[batch] = self._model.encode(
+                    [texts[i] for i in batch],
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+        return vectors
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the model's tokens in ``text`` (no special tokens)."""
-        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return [tuple(span) for span in enc["offset_mapping"]]
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
-        enc = self._tokenizer(texts, add_special_tokens=False)
+        enc = self._tokenizer(texts, add_special_tokens=False, verbose=False)
         return [len(ids) for ids in enc["input_ids"]]
 
 

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
 
     max_question_chars: int = Field(2000, ge=1)
 
+    # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
+    llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="packaged model name or GGUF path")
+    llm_cache_dir: Path | None = None
+    llm_threads: int = Field(2, ge=1)
+    llm_context_tokens: int = Field(1000, ge=200, description="prompt budget: instructions, question, sources")
+    llm_max_answer_tokens: int = Field(200, ge=16)
+    llm_min_verified: float = Field(0.5, ge=0, le=1)
+    llm_condense_followups: bool = True
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_server_model: str = "default"
+    llm_api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    llm_timeout_s: float = Field(30.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0)
+    llm_deadline_s: float = Field(180.0, gt=0)
+    prompts_dir: Path | None = None
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
         if self.chunk_overlap_tokens >= self.chunk_tokens:

@@ -15,7 +15,18 @@ from .extractive import ExtractiveAnswerer
 
 AnswererFactory = Callable[[Settings], Answerer]
 
-_FACTORIES: dict[str, AnswererFactory] = {"extractive": ExtractiveAnswerer}
+def _generative(settings: Settings) -> Answerer:
+    # Imported only when chosen: llama-cpp-python and the OpenAI client are the optional extras.
+    from .generative import make_generative_answerer
+
+    return make_generative_answerer(settings)
+
+
+_FACTORIES: dict[str, AnswererFactory] = {
+    "extractive": ExtractiveAnswerer,
+    "local-llm": _generative,
+    "openai": _generative,
+}
 
 
 def register_answerer(name: str, factory: AnswererFactory) -> None:

@@ -25,7 +25,7 @@ _LINE = re.compile(r"\n")
 
 
 @lru_cache(maxsize=1)
-def _punkt():
+def punkt():
     import llama_index.core
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
@@ -69,11 +69,11 @@ class SentenceChunker:
         self.overlap_tokens = overlap_tokens
 
     def sentences(self, text: str, start: int, end: int, line_breaks: bool) -> list[SentenceSpan]:
-        punkt = _punkt()
+        tokenizer = punkt()
         spans: list[SentenceSpan] = []
         for block_start, block_end in _blocks(text, start, end, line_breaks):
             block = text[block_start:block_end]
-            for s, e in punkt.span_tokenize(block):
+            for s, e in tokenizer.span_tokenize(block):
                 a, b = _trim(text, block_start + s, block_start + e)
                 if b > a:
                     spans.append(SentenceSpan(a, b))

@@ -1,0 +1,131 @@
+"""Rendering of answers and sources: escaping, highlight placement, markers, abstentions."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from assistant.types import Answer, Citation, Passage
+from ui.render import answer_html, answer_plain, esc, highlight, sources_html
+
+DOC = (
+    "Intro line. <script>alert('doc')</script> The minister said no crime bosses operate here. "
+    '<img src=x onerror="alert(1)"> Closing line.'
+)
+QUOTE = "The minister said no crime bosses operate here."
+
+
+class Tags(HTMLParser):
+    """Collects start tags and attributes, as a browser's parser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(markup)
+    return parser.tags
+
+
+def make_answer(found: bool = True) -> Answer:
+    start = DOC.index(QUOTE)
+    passage = Passage(
+        chunk_id=7, doc_id="d1", source="/docs/<b>evil</b>.txt", title='Evil "title" <i>', page=3,
+        text=DOC, start=0, end=len(DOC), fused_score=0.0328, dense_rank=2, dense_score=0.71,
+        bm25_rank=1, bm25_score=3.2,
+    )
+    citation = Citation(
+        marker=1, source=passage.source, title=passage.title, page=3, chunk_id=7, doc_id="d1",
+        quote=QUOTE, start=start, end=start + len(QUOTE), passage_start=start,
+        passage_end=start + len(QUOTE), score=0.82, fused_score=0.0328, dense_rank=2, bm25_rank=1,
+    )
+    return Answer(
+        question="What did the minister say?",
+        text=f"{QUOTE} [1]" if found else "The documents don't contain an answer to that.",
+        found=found,
+        citations=[citation] if found else [],
+        passages=[passage],
+        confidence=0.82 if found else 0.1,
+        answerer="extractive",
+        retrieval_query="What did the minister say?",
+    )
+
+
+def test_highlight_escapes_every_piece_and_marks_the_span():
+    text = "a <b>bold</b> & c"
+    out = highlight(text, [(2, 13)])
+    assert out == "a <mark>&lt;b&gt;bold&lt;/b&gt;</mark> &amp; c"
+
+
+def test_highlight_clips_merges_and_ignores_bad_spans():
+    assert highlight("abcdef", [(4, 99), (-5, 1), (0, 2), (3, 3)]) == "<mark>ab</mark>cd<mark>ef</mark>"
+    assert highlight("abcdef", [(1, 4), (2, 5)]) == "a<mark>bcde</mark>f"
+
+
+def test_sources_panel_marks_the_cited_sentence_and_escapes_the_document():
+    answer = make_answer()
+    html = sources_html(answer, turn=0, context=lambda doc_id: DOC)
+    assert [t for t, _ in tags(html) if t in {"script", "img", "b", "i"}] == []
+    marks = re.findall(r"<mark>(.*?)</mark>", html)
+    assert marks == [QUOTE, QUOTE]  # in the passage and in its in-context view
+    assert "&lt;script&gt;alert(&#x27;doc&#x27;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert 'title="/docs/&lt;b&gt;evil&lt;/b&gt;.txt"' in html
+    assert "Evil &quot;title&quot; &lt;i&gt;" in html
+    assert '<span class="page">p. 3</span>' in html
+    assert 'id="src-0-1"' in html
+
+
+def test_why_this_source_shows_ranks_and_scores():
+    html = sources_html(make_answer(), turn=0)
+    why = re.search(r'<details class="why">.*?</details>', html).group(0)
+    cells = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", why))
+    assert cells["Dense rank"] == "2"
+    assert cells["BM25 rank"] == "1"
+    assert cells["Fused score (reciprocal-rank fusion)"] == "0.0328"
+    assert cells["Answer match (quote score)"] == "0.820"
+    assert "context" not in html  # no document text given, so no in-context view
+
+
+def test_answer_markers_link_to_their_source_cards():
+    html = answer_html(make_answer(), turn=4)
+    links = [a for t, a in tags(html) if t == "a"]
+    assert links == [{"class": "cite", "href": "#src-4-1", "title": "Show source 1"}]
+
+
+def test_answer_text_is_escaped_and_unknown_markers_stay_text():
+    answer = make_answer()
+    answer.text = "<img src=x onerror=alert(1)> says [1] and [9]"
+    html = answer_html(answer, turn=0)
+    assert [t for t, _ in tags(html)] == ["div", "a"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count('class="cite"') == 1 and "[9]" in html
+
+
+def test_abstention_says_so_and_lists_related_passages_without_highlights():
+    answer = make_answer(found=False)
+    message = answer_html(answer, turn=1)
+    assert "abstained" in message and "related, but not an answer" in message
+    assert "<a " not in message
+    panel = sources_html(answer, turn=1, context=lambda doc_id: DOC)
+    assert "<h3>Related, but not an answer</h3>" in panel
+    assert "source-card related" in panel and "<mark>" not in panel
+
+
+def test_plain_copy_lists_sources_without_markup():
+    text = answer_plain(make_answer())
+    assert text.startswith(QUOTE + " [1]\n\n")
+    assert f'[1] Evil "title" <i>, p. 3: "{QUOTE}"' in text
+
+
+def test_real_abstention_renders_closest_passages(seed_assistant):
+    answer = seed_assistant.ask("Who won the football World Cup?")
+    assert not answer.found
+    panel = sources_html(answer, turn=0, context=seed_assistant.document_text)
+    assert panel.count("source-card related") == len(answer.passages) > 0
+    assert esc(answer.passages[0].text[:40]) in panel

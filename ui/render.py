@@ -1,0 +1,240 @@
+"""HTML for answers, inline citation markers and highlighted sources.
+
+Document text is data, never markup: every string that comes from a document, a file name or a
+question goes through :func:`html.escape` before it is placed in HTML, and highlights are built by
+escaping the pieces around ``<mark>`` rather than by inserting tags into already-escaped text.
+
+Usage::
+
+    from ui.render import answer_html, sources_html
+    chat_message = answer_html(answer, turn=0)
+    panel = sources_html(answer, turn=0, context=lambda doc_id: assistant.document_text(doc_id))
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.types import Answer, Citation, Passage
+
+# How much of the document to show on each side of a passage in its "in context" view.
+CONTEXT_CHARS = 600
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def esc(text: str) -> str:
+    """Escape text for HTML element content and quoted attribute values.
+
+    >>> esc('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return html.escape(text, quote=True)
+
+
+def source_anchor(turn: int, marker: int) -> str:
+    """The element id of citation ``marker``'s card for answer number ``turn``."""
+    return f"src-{turn}-{marker}"
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Escape ``text`` and wrap each ``(start, end)`` span in ``<mark>``.
+
+    Spans out of range are clipped, and overlapping spans merge, so a bad offset can never cut an
+    HTML entity in half or leave a tag unclosed.
+
+    >>> highlight("a <b> c", [(2, 5)])
+    'a <mark>&lt;b&gt;</mark> c'
+    """
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts: list[str] = []
+    pos = 0
+    for start, end in merged:
+        parts.append(esc(text[pos:start]))
+        parts.append(f"<mark>{esc(text[start:end])}</mark>")
+        pos = end
+    parts.append(esc(text[pos:]))
+    return "".join(parts)
+
+
+def _marker_link(match: re.Match[str], turn: int, known: set[int]) -> str:
+    marker = int(match.group(1))
+    if marker not in known:
+        return match.group(0)
+    return (
+        f'<a class="cite" href="#{source_anchor(turn, marker)}" '
+        f'title="Show source {marker}">[{marker}]</a>'
+    )
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The chat message for ``answer``: escaped text whose ``[n]`` markers link to source cards.
+
+    An abstention gets a plain statement and points at the related passages instead.
+    """
+    text = esc(answer.text)
+    if not answer.found:
+        hint = (
+            ' <span class="abstain-hint">The closest passages are listed under Sources as '
+            "related, but not an answer.</span>"
+            if answer.passages
+            else ""
+        )
+        return f'<div class="answer abstained" data-turn="{turn}">{text}{hint}</div>'
+    known = {c.marker for c in answer.citations}
+    # Markers are matched on the escaped text; "[", digits and "]" never change under escaping.
+    linked = _MARKER.sub(lambda m: _marker_link(m, turn, known), text)
+    return f'<div class="answer" data-turn="{turn}">{linked}</div>'
+
+
+def answer_plain(answer: Answer) -> str:
+    """The answer as plain text with its sources listed, for "copy answer".
+
+    The result reads like ``Sar Sokha maintained ... [1]`` then a blank line and
+    ``[1] seed.txt, p. 1: "Meanwhile, ..."``.
+    """
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        for c in answer.citations:
+            page = f", p. {c.page}" if c.page is not None else ""
+            lines.append(f'[{c.marker}] {c.title or c.source}{page}: "{c.quote}"')
+    return "\n".join(lines)
+
+
+def _fmt(value: float | int | None, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def _why(passage: Passage | None, citation: Citation | None) -> str:
+    rows: list[tuple[str, str]] = []
+    if citation is not None:
+        rows.append(("Answer match (quote score)", _fmt(citation.score)))
+    if passage is not None:
+        rows += [
+            ("Fused score (reciprocal-rank fusion)", _fmt(passage.fused_score, 4)),
+            ("Dense rank", _fmt(passage.dense_rank)),
+            ("Dense similarity", _fmt(passage.dense_score)),
+            ("BM25 rank", _fmt(passage.bm25_rank)),
+            ("BM25 score", _fmt(passage.bm25_score)),
+        ]
+    elif citation is not None:
+        rows += [
+            ("Fused score (reciprocal-rank fusion)", _fmt(citation.fused_score, 4)),
+            ("Dense rank", _fmt(citation.dense_rank)),
+            ("BM25 rank", _fmt(citation.bm25_rank)),
+        ]
+    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    return (
+        '<details class="why"><summary>Why this source</summary>'
+        f'<table class="scores">{cells}</table></details>'
+    )
+
+
+def _context(
+    doc_text: str | None, start: int, end: int, quote_spans: Sequence[tuple[int, int]]
+) -> str:
+    """The passage inside its surrounding document text, the passage framed and quotes marked."""
+    if doc_text is None:
+        return ""
+    lo = max(0, start - CONTEXT_CHARS)
+    hi = min(len(doc_text), end + CONTEXT_CHARS)
+    before = ("…" if lo > 0 else "") + doc_text[lo:start]
+    after = doc_text[end:hi] + ("…" if hi < len(doc_text) else "")
+    inner = highlight(doc_text[start:end], [(s - start, e - start) for s, e in quote_spans])
+    return (
+        '<details class="context"><summary>Show in context</summary><div class="context-text">'
+        f'{esc(before)}<span class="passage-in-context">{inner}</span>{esc(after)}'
+        "</div></details>"
+    )
+
+
+def _title(source: str, title: str, page: int | None) -> str:
+    name = title or source.rsplit("/", 1)[-1]
+    page_part = f' <span class="page">p. {page}</span>' if page is not None else ""
+    return f'<span class="doc-name" title="{esc(source)}">{esc(name)}</span>{page_part}'
+
+
+def citation_card(
+    citation: Citation, passage: Passage | None, turn: int, doc_text: str | None
+) -> str:
+    """One source card: document, page, passage with the cited sentence marked, scores, context."""
+    if passage is not None:
+        body_text = passage.text
+        spans = [(citation.passage_start, citation.passage_end)]
+        start, end = passage.start, passage.end
+    else:
+        body_text, spans = citation.quote, [(0, len(citation.quote))]
+        start, end = citation.start, citation.end
+    doc_spans = [(citation.start, citation.end)]
+    return (
+        f'<div class="source-card" id="{source_anchor(turn, citation.marker)}" '
+        f'data-marker="{citation.marker}">'
+        f'<div class="source-head"><span class="marker">[{citation.marker}]</span> '
+        f"{_title(citation.source, citation.title, citation.page)}</div>"
+        f'<blockquote class="passage">{highlight(body_text, spans)}</blockquote>'
+        f"{_why(passage, citation)}{_context(doc_text, start, end, doc_spans)}</div>"
+    )
+
+
+def related_card(passage: Passage, rank: int, doc_text: str | None) -> str:
+    """A closest-passage card for an abstention: no highlight, since nothing answered."""
+    return (
+        f'<div class="source-card related" data-rank="{rank}">'
+        f'<div class="source-head"><span class="marker">{rank}.</span> '
+        f"{_title(passage.source, passage.title, passage.page)}</div>"
+        f'<blockquote class="passage">{esc(passage.text)}</blockquote>'
+        f"{_why(passage, None)}{_context(doc_text, passage.start, passage.end, [])}</div>"
+    )
+
+
+def sources_html(
+    answer: Answer | None, turn: int, context: Callable[[str], str | None] | None = None
+) -> str:
+    """The sources panel for one answer.
+
+    ``context(doc_id)`` returns the document's full text for the "in context" view; pass None to
+    leave that view out.
+    """
+    if answer is None:
+        return '<div class="sources empty">Sources for an answer appear here.</div>'
+    texts: dict[str, str | None] = {}
+
+    def doc_text(doc_id: str) -> str | None:
+        if context is None:
+            return None
+        if doc_id not in texts:
+            texts[doc_id] = context(doc_id)
+        return texts[doc_id]
+
+    if not answer.found:
+        if not answer.passages:
+            return '<div class="sources abstained"><p>No related passages.</p></div>'
+        cards = "".join(
+            related_card(p, i, doc_text(p.doc_id)) for i, p in enumerate(answer.passages, 1)
+        )
+        return (
+            f'<div class="sources abstained" data-turn="{turn}">'
+            "<h3>Related, but not an answer</h3>"
+            "<p>These passages were the closest matches; none of them answers the question.</p>"
+            f"{cards}</div>"
+        )
+    by_chunk = {p.chunk_id: p for p in answer.passages}
+    cards = "".join(
+        citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id))
+        for c in answer.citations
+    )
+    return f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards}</div>'

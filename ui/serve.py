@@ -1,0 +1,106 @@
+"""``assistant serve``: start the chat UI, on loopback unless told otherwise and protected.
+
+The command is a plain typer function so the main CLI registers it with one line::
+
+    from ui.serve import serve_command
+    app.command("serve")(serve_command)
+
+Then ``assistant serve --index index/`` serves http://127.0.0.1:7860. Serving on another address
+needs ``--auth user:password`` (or ``--auth FILE`` with one ``user:password`` per line), or an
+explicit ``--insecure``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this machine.
+
+    A host name other than ``localhost`` counts as non-loopback: it may resolve anywhere.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_auth(value: str) -> list[tuple[str, str]]:
+    """Credentials from ``user:password`` or from a file of such lines (``#`` starts a comment).
+
+    A file keeps the password out of the process list and the shell history.
+
+    >>> parse_auth("ana:s3cret:with-colon")
+    [('ana', 's3cret:with-colon')]
+    """
+    path = Path(value)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else [value]
+    pairs: list[tuple[str, str]] = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("auth must be user:password, or a file with one user:password a line")
+        pairs.append((user, password))
+    if not pairs:
+        raise ValueError(f"no user:password found in {value}")
+    return pairs
+
+
+def check_exposure(host: str, auth: list[tuple[str, str]] | None, insecure: bool) -> None:
+    """Refuse to serve a non-loopback address without a password unless ``insecure`` says so."""
+    if not is_loopback(host) and not auth and not insecure:
+        raise ValueError(
+            f"refusing to serve on {host} without --auth: anyone who can reach it could read and "
+            "change your documents. Pass --auth user:password (or a file), or --insecure."
+        )
+
+
+def serve_command(
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Index folder (default: the configured one).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            help="user:password, or a file with one user:password a line.",
+            envvar="ASSISTANT_UI_AUTH",
+        ),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option(help="Allow a non-loopback --host without --auth.")
+    ] = False,
+) -> None:
+    """Serve the chat and documents UI in the browser."""
+    try:
+        credentials = parse_auth(auth) if auth else None
+        check_exposure(host, credentials, insecure)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    # Imported here so that other CLI commands do not pay for loading gradio.
+    from assistant import Assistant, AssistantError
+    from ui.app import build_app, launch
+
+    try:
+        assistant = Assistant.open(index_dir=index)
+    except AssistantError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)")
+    launch(build_app(assistant), host=host, port=port, auth=credentials, block=True)

@@ -1,0 +1,172 @@
+"""Safe handling of files uploaded through the UI: limits, allowed types, and contained names.
+
+An uploaded file's name comes from the browser and is untrusted: only its last path component is
+kept, reduced to a conservative character set, and the destination is checked to lie directly in
+the upload folder before anything is written. Each file is judged on its own, so one bad file is
+reported while the rest still go in.
+
+Usage::
+
+    from ui.uploads import UploadLimits, store_uploads
+    result = store_uploads(["/tmp/gradio/abc/report.pdf"], Path("index/uploads"), UploadLimits())
+    assistant.ingest(result.accepted)
+    for r in result.rejected:
+        print(r.name, r.reason)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ALLOWED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+MAX_NAME_CHARS = 120
+
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one upload may contain; defaults suit a laptop-sized personal corpus."""
+
+    max_files: int = 20
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_total_bytes: int = 100 * 1024 * 1024
+    suffixes: frozenset[str] = ALLOWED_SUFFIXES
+
+    def describe(self) -> str:
+        """One line for the UI, e.g. "Up to 20 files, 20 MB each, 100 MB in all: .docx, .htm ..."."""
+        return (
+            f"Up to {self.max_files} files, {_size(self.max_file_bytes)} each, "
+            f"{_size(self.max_total_bytes)} in all: {', '.join(sorted(self.suffixes))}"
+        )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    name: str
+    reason: str
+
+
+@dataclass
+class UploadResult:
+    accepted: list[Path] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _size(n: int) -> str:
+    """A byte count for people: ``_size(262144) == '256 KB'``, ``_size(20971520) == '20 MB'``."""
+    if n < 1024 * 1024:
+        return f"{n / 1024:.3g} KB"
+    return f"{n / (1024 * 1024):.3g} MB"
+
+
+def safe_filename(name: str) -> str:
+    """Reduce an untrusted file name to one safe to create inside the upload folder.
+
+    Directory parts (``/`` or ``\\``), leading dots, control and shell-special characters are
+    dropped, so the result never names a parent directory, a hidden file or another folder.
+
+    >>> safe_filename("../../etc/passwd")
+    'passwd'
+    >>> safe_filename("..\\\\..\\\\evil<script>.md")
+    'evil_script_.md'
+    """
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name))[-1]
+    base = _UNSAFE.sub("_", base).strip(" .")
+    base = re.sub(r"_+", "_", base)
+    if len(base) > MAX_NAME_CHARS:
+        stem, dot, suffix = base.rpartition(".")
+        base = stem[: MAX_NAME_CHARS - len(suffix) - 1] + dot + suffix if dot else base[:MAX_NAME_CHARS]
+    return base or "upload"
+
+
+def _destination(upload_dir: Path, name: str, taken: set[str]) -> Path:
+    """A path for ``name`` directly inside ``upload_dir``, distinct from the names in ``taken``."""
+    stem, suffix = os.path.splitext(name)
+    candidate, n = name, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    dest = (upload_dir / candidate).resolve()
+    # Belt and braces: safe_filename already removed separators, but a symlinked upload folder or a
+    # platform quirk must still not let a write land elsewhere.
+    if dest.parent != upload_dir.resolve():
+        raise ValueError(f"refusing to write outside the upload folder: {name!r}")
+    taken.add(candidate.lower())
+    return dest
+
+
+def store_uploads(
+    files: Sequence[str | Path],
+    upload_dir: Path,
+    limits: UploadLimits = UploadLimits(),
+    names: Sequence[str] | None = None,
+) -> UploadResult:
+    """Copy accepted uploads into ``upload_dir`` and say why each other one was refused.
+
+    ``names`` are the names the user gave the files (defaults to each path's own name). A file that
+    already exists in ``upload_dir`` under the same name is replaced: uploading it again updates it.
+    Each copy is written to a temporary file and renamed, so a reader never sees half a file.
+    """
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    result = UploadResult()
+    taken: set[str] = set()
+    total = 0
+    for i, path in enumerate(files):
+        src = Path(path)
+        shown = names[i] if names is not None else src.name
+        name = safe_filename(shown)
+        suffix = Path(name).suffix.lower()
+        if i >= limits.max_files:
+            result.rejected.append(
+                Rejected(shown, f"too many files: at most {limits.max_files} per upload")
+            )
+            continue
+        if suffix not in limits.suffixes:
+            allowed = ", ".join(sorted(limits.suffixes))
+            result.rejected.append(
+                Rejected(shown, f"type {suffix or '(none)'} is not supported; allowed: {allowed}")
+            )
+            continue
+        try:
+            size = src.stat().st_size
+        except OSError as exc:
+            result.rejected.append(Rejected(shown, f"could not be read: {exc.strerror}"))
+            continue
+        if size > limits.max_file_bytes:
+            result.rejected.append(
+                Rejected(shown, f"{_size(size)} is over the {_size(limits.max_file_bytes)} limit per file")
+            )
+            continue
+        if total + size > limits.max_total_bytes:
+            result.rejected.append(
+                Rejected(shown, f"the upload is over the {_size(limits.max_total_bytes)} limit in all")
+            )
+            continue
+        try:
+            dest = _destination(upload_dir, name, taken)
+            _copy_atomic(src, dest)
+        except (OSError, ValueError) as exc:
+            result.rejected.append(Rejected(shown, f"could not be stored: {exc}"))
+            continue
+        total += size
+        result.accepted.append(dest)
+    return result
+
+
+def _copy_atomic(src: Path, dest: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
+            while block := inp.read(1 << 20):
+                out.write(block)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .answer.base import AnswerRequest, CandidateSentence
+from .answer.base import Answerer, AnswerRequest, CandidateSentence
 from .answer.registry import make_answerer
 from .embedding import Embedder, load_embedder
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidQuestionError
@@ -37,6 +37,8 @@ class Assistant:
         self.index = IndexDirectory(settings.index_dir)
         self.retriever = HybridRetriever(settings)
         self.answerer = make_answerer(settings)
+        self._answerers: dict[str, Answerer] = {settings.answerer: self.answerer}
+        self._answerers_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
 
@@ -65,6 +67,16 @@ class Assistant:
                 self._snapshot = self.index.open(self.embedder.identity)
             return self._snapshot
 
+    def answerer_for(self, name: str | None = None) -> Answerer:
+        """The configured answerer, or the one registered as ``name`` (made on first use, then kept:
+        a local model loads once)."""
+        if name is None:
+            return self.answerer
+        with self._answerers_lock:
+            if name not in self._answerers:
+                self._answerers[name] = make_answerer(self.settings.model_copy(update={"answerer": name}))
+            return self._answerers[name]
+
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestionError("The question is empty; type a question about your documents.")
@@ -76,7 +88,12 @@ class Assistant:
         return question.strip()
 
     def prepare(
-        self, question: str, history: list | None = None, top_k: int | None = None, mode: RetrievalMode | None = None
+        self,
+        question: str,
+        history: list | None = None,
+        top_k: int | None = None,
+        mode: RetrievalMode | None = None,
+        answerer: str | None = None,
     ) -> AnswerRequest:
         """Everything before answering: validation, history-aware query, retrieval, candidate sentences.
 
@@ -88,7 +105,7 @@ class Assistant:
         messages = normalize_history(history)
         snapshot = self.snapshot()
         contextual = None
-        condense = getattr(self.answerer, "condense", None)
+        condense = getattr(self.answerer_for(answerer), "condense", None)
         if condense is not None and messages:
             contextual = condense(question, messages)
         if contextual is None:
@@ -131,18 +148,15 @@ class Assistant:
         history: list | None = None,
         top_k: int | None = None,
         mode: RetrievalMode | None = None,
+        answerer: str | None = None,
     ) -> Answer:
         """Answer ``question`` from the documents, with citations, or abstain (``found=False``).
 
         ``history`` is the chat so far, as ``{"role", "content"}`` messages or ``(user, assistant)``
-        pairs; ``top_k`` and ``mode`` override the settings for this call only.
+        pairs; ``top_k``, ``mode`` and ``answerer`` (a registered name, e.g. "local-llm") override
+        the settings for this call only.
         """
-        started = time.perf_counter()
-        request = self.prepare(question, history, top_k, mode)
-        t = time.perf_counter()
-        answer = self.answerer.answer(request)
-        answer.timings["answer"] = time.perf_counter() - t
-        answer.timings["total"] = time.perf_counter() - started
+        *_, answer = self.ask_stream(question, history, top_k, mode, answerer)
         return answer
 
     def ask_stream(
@@ -151,15 +165,17 @@ class Assistant:
         history: list | None = None,
         top_k: int | None = None,
         mode: RetrievalMode | None = None,
+        answerer: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, but yields text as the answerer writes it, then the final ``Answer``, whose text
         (verified sentences, renumbered markers) replaces the streamed draft. The extractive answerer
         yields its whole answer at once."""
         started = time.perf_counter()
-        request = self.prepare(question, history, top_k, mode)
+        request = self.prepare(question, history, top_k, mode, answerer)
         t = time.perf_counter()
-        stream = getattr(self.answerer, "stream", None)
-        for item in stream(request) if stream else [self.answerer.answer(request)]:
+        chosen = self.answerer_for(answerer)
+        stream = getattr(chosen, "stream", None)
+        for item in stream(request) if stream else [chosen.answer(request)]:
             if isinstance(item, Answer):
                 item.timings["answer"] = time.perf_counter() - t
                 item.timings["total"] = time.perf_counter() - started

@@ -70,6 +70,7 @@ class Passage:
     fused_score: float
     dense_rank: int | None = None
     dense_score: float | None = None
+    sentence_score: float | None = None
     bm25_rank: int | None = None
     bm25_score: float | None = None
 

@@ -1,8 +1,9 @@
 """Extractive vs local-LLM answers, side by side, on SQuAD v1.1 dev and SQuAD v2.0 unanswerables.
 
-Every paragraph of the sampled questions' articles is indexed (one file per paragraph), so retrieval
-has to find the right paragraph among its neighbours. Each question is retrieved once and the same
-request goes to both answerers. Per answerer it reports:
+The corpus is all 2,067 SQuAD v1.1 dev paragraphs (the cached ``squad-v1.1`` benchmark index; every
+SQuAD v2.0 dev paragraph is among them), so retrieval has to find the right paragraph in an open
+corpus and the unanswerable questions are asked beside the very paragraphs they were written
+against. Each question is retrieved once and the same request goes to both answerers. Per answerer:
 
 - answer match: a gold answer appears in the answer (answerable questions),
 - token F1 against the best gold answer, markers removed (answerable questions),
@@ -11,8 +12,13 @@ request goes to both answerers. Per answerer it reports:
 - seconds per answer (answering only; retrieval is shared and reported once),
 - for the LLM: how often it fell back to the extractive answer, and the share of verified sentences.
 
-    python benchmarks/bench_generative.py                      # 200 + 100 questions, seed 13
-    python benchmarks/bench_generative.py --answerable 20 --unanswerable 10 --model smollm2-135m-instruct
+Answerable and unanswerable questions are interleaved in a seeded order and every finished row is
+appended to ``rows.jsonl``, so a run that is stopped (a 1.5B model needs about half a minute per
+answer on two cores) reports a representative prefix, and ``--resume`` carries on from it.
+
+    python -m benchmarks.bench_generative                      # 200 + 100 questions, seed 13
+    python -m benchmarks.bench_generative --resume             # continue a stopped run
+    python -m benchmarks.bench_generative --answerable 20 --unanswerable 10 --model smollm2-135m-instruct
 """
 
 from __future__ import annotations
@@ -20,56 +26,35 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
-import sys
-import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from statistics import mean
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from assistant.answer.base import AnswerRequest
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.generative import GenerationConfig, GenerativeAnswer, GenerativeAnswerer
+from assistant.eval.metrics import answer_in_text, best_f1, quote_supports, strip_markers
+from assistant.llm.backends import LocalGGUF
+from assistant.llm.model_files import DEFAULT_MODEL, resolve_model
+from assistant.types import Answer
 
-from assistant import Assistant  # noqa: E402
-from assistant.answer.base import AnswerRequest  # noqa: E402
-from assistant.answer.extractive import ExtractiveAnswerer  # noqa: E402
-from assistant.answer.generative import GenerationConfig, GenerativeAnswer, GenerativeAnswerer  # noqa: E402
-from assistant.eval.metrics import answer_in_text, best_f1, quote_supports, strip_markers  # noqa: E402
-from assistant.llm.backends import LocalGGUF  # noqa: E402
-from assistant.llm.model_files import DEFAULT_MODEL, resolve_model  # noqa: E402
-from assistant.types import Answer  # noqa: E402
+from .common import ROOT, BenchIndex
+from .corpora import squad_corpus
 
-DATA = ROOT.parent / "shared" / "data" / "squad"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:60]
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def sample(v1: Path, v2: Path, answerable: int, unanswerable: int, seed: int):
-    """(questions, paragraphs): questions as dicts with ``golds`` ([] when unanswerable) and ``file``."""
+def sample(answerable: int, unanswerable: int, seed: int) -> list[dict]:
+    """Questions as dicts with ``golds`` ([] when unanswerable), in a seeded, interleaved order."""
     rng = random.Random(seed)
-    paragraphs: dict[str, str] = {}
     picked = []
-    for path, count, want_impossible in ((v1, answerable, False), (v2, unanswerable, True)):
-        data = json.loads(path.read_text())["data"]
-        pool = [
-            (article, p, qa)
-            for article in data
-            for p, para in enumerate(article["paragraphs"])
-            for qa in para["qas"]
-            if bool(qa.get("is_impossible")) == want_impossible
-        ]
-        for article, p, qa in rng.sample(pool, count):
-            picked.append({
-                "id": qa["id"], "question": qa["question"], "golds": [a["text"] for a in qa["answers"]],
-                "file": f"{_slug(article['title'])}_{p:03d}.txt", "title": article["title"],
-            })
-        for article in data:
-            if any(q["title"] == article["title"] for q in picked):
-                for p, para in enumerate(article["paragraphs"]):
-                    paragraphs[f"{_slug(article['title'])}_{p:03d}.txt"] = para["context"]
-    return picked, paragraphs
+    for name, count, want_answerable in (("dev-v1.1", answerable, True), ("dev-v2.0", unanswerable, False)):
+        _, questions = squad_corpus(name)
+        pool = [q for q in questions if bool(q.answers) == want_answerable]
+        picked += [{"id": q.qid, "question": q.question, "golds": q.answers} for q in rng.sample(pool, count)]
+    rng.shuffle(picked)
+    return picked
 
 
 class Capture:
@@ -96,6 +81,7 @@ def score(question: dict, answer: Answer, seconds: float) -> dict:
         row["cited"] = len(answer.citations)
         row["cited_ok"] = sum(quote_supports(c.quote, golds) for c in answer.citations)
     if isinstance(answer, GenerativeAnswer):
+        row["generated"] = answer.generated
         row["fallback"] = bool(answer.fallback)
         row["sentences"] = len(answer.sentences)
         row["verified"] = sum(s.verified for s in answer.sentences)
@@ -127,8 +113,12 @@ def markdown(summaries: dict[str, dict], meta: dict) -> str:
     names = list(summaries)
     keys = list(dict.fromkeys(k for s in summaries.values() for k in s))
     lines = [
-        f"# Extractive vs local LLM ({meta['answerable']} SQuAD v1.1 + {meta['unanswerable']} SQuAD v2.0 "
-        f"unanswerable, seed {meta['seed']}, model {meta['model']})",
+        f"# Extractive vs local LLM, {date.today().isoformat()}",
+        "",
+        f"{meta['completed']} of {meta['answerable'] + meta['unanswerable']} questions answered by both "
+        f"({meta['answerable']} SQuAD v1.1 dev + {meta['unanswerable']} SQuAD v2.0 dev unanswerable, interleaved, "
+        f"seed {meta['seed']}); model {meta['model']}, context budget {meta['context_tokens']} tokens, "
+        f"open corpus of {meta['paragraphs']:,} paragraphs.",
         "",
         "| metric | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
@@ -140,8 +130,7 @@ def markdown(summaries: dict[str, dict], meta: dict) -> str:
             cells.append("-" if value is None else f"{value:.3f}")
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(f"Retrieval: {meta['retrieval_seconds']:.3f} s per question (shared). "
-                 f"Index of {meta['paragraphs']} paragraphs built in {meta['ingest_seconds']:.0f} s.")
+    lines.append(f"Retrieval: {meta['retrieval_seconds']:.3f} s per question, shared by both answerers.")
     return "\n".join(lines) + "\n"
 
 
@@ -154,54 +143,60 @@ def main() -> None:
     parser.add_argument("--context-tokens", type=int, default=1000)
     parser.add_argument("--max-answer-tokens", type=int, default=120)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench_generative")
+    parser.add_argument("--work", type=Path, default=ROOT / "artifacts" / "bench_generative",
+                        help="rows.jsonl and results.json go here")
+    parser.add_argument("--resume", action="store_true", help="keep the rows of an earlier run with these settings")
     args = parser.parse_args()
 
-    questions, paragraphs = sample(DATA / "dev-v1.1.json", DATA / "dev-v2.0.json", args.answerable,
-                                   args.unanswerable, args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        docs = Path(tmp) / "docs"
-        docs.mkdir()
-        for name, text in paragraphs.items():
-            (docs / name).write_text(text, encoding="utf-8")
-        started = time.perf_counter()
-        assistant = Assistant.open(Path(tmp) / "index", create=True)
-        assistant.ingest([docs])
-        ingest_seconds = time.perf_counter() - started
-        print(f"indexed {len(paragraphs)} paragraphs in {ingest_seconds:.0f} s", flush=True)
+    questions = sample(args.answerable, args.unanswerable, args.seed)
+    corpus, _ = squad_corpus("dev-v1.1")
+    bench = BenchIndex.build("squad-v1.1", corpus)
+    assistant = bench.assistant()
+    meta = {"answerable": args.answerable, "unanswerable": args.unanswerable, "seed": args.seed,
+            "model": args.model, "context_tokens": args.context_tokens, "max_answer_tokens": args.max_answer_tokens,
+            "paragraphs": len(corpus)}
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows_file = args.work / "rows.jsonl"
+    done: list[dict] = []
+    if args.resume and rows_file.exists():
+        done = [json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()]
+        if done and done[0]["meta"] != meta:
+            raise SystemExit(f"{rows_file} was written with other settings: {done[0]['meta']}")
+    else:
+        rows_file.write_text("")
 
-        extractive = ExtractiveAnswerer(assistant.settings)
-        llm = LocalGGUF(resolve_model(args.model), n_ctx=args.context_tokens + args.max_answer_tokens + 256,
-                        n_threads=args.threads)
-        generative = GenerativeAnswerer(
-            llm, assistant.embedder, extractive, name="local-llm",
-            config=GenerationConfig(context_tokens=args.context_tokens, max_answer_tokens=args.max_answer_tokens),
-        )
-        capture = Capture(extractive)
-        assistant.answerer = capture
-        rows: dict[str, list[dict]] = {"extractive": [], "local-llm": []}
-        retrieval = []
-        for i, question in enumerate(questions, start=1):
+    extractive = ExtractiveAnswerer(assistant.settings)
+    llm = LocalGGUF(resolve_model(args.model), n_ctx=args.context_tokens + args.max_answer_tokens + 256,
+                    n_threads=args.threads)
+    generative = GenerativeAnswerer(
+        llm, assistant.embedder, extractive, name="local-llm",
+        config=GenerationConfig(context_tokens=args.context_tokens, max_answer_tokens=args.max_answer_tokens),
+    )
+    capture = Capture(extractive)
+    assistant.answerer = capture
+    with rows_file.open("a") as out:
+        for i, question in enumerate(questions[len(done):], start=len(done) + 1):
             t = time.perf_counter()
             assistant.ask(question["question"])
-            retrieval.append(time.perf_counter() - t)
+            record = {"meta": meta, "id": question["id"], "retrieval_s": time.perf_counter() - t}
             for name, answerer in (("extractive", extractive), ("local-llm", generative)):
                 t = time.perf_counter()
                 answer = answerer.answer(capture.request)
-                rows[name].append(score(question, answer, time.perf_counter() - t))
-            llm_row = rows["local-llm"][-1]
+                record[name] = score(question, answer, time.perf_counter() - t)
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+            done.append(record)
+            llm_row = record["local-llm"]
             print(f"[{i}/{len(questions)}] {llm_row['seconds']:5.1f} s  found={llm_row['found']!s:5}  "
                   f"{question['question'][:60]!r} -> {llm_row['text'][:80]!r}", flush=True)
 
-    summaries = {name: summarize(r, questions) for name, r in rows.items()}
-    meta = {"answerable": args.answerable, "unanswerable": args.unanswerable, "seed": args.seed,
-            "model": args.model, "context_tokens": args.context_tokens, "paragraphs": len(paragraphs),
-            "ingest_seconds": ingest_seconds, "retrieval_seconds": mean(retrieval)}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(
-        {"meta": meta, "summary": summaries, "questions": questions, "rows": rows}, indent=1))
+    asked = questions[: len(done)]
+    summaries = {name: summarize([r[name] for r in done], asked) for name in ("extractive", "local-llm")}
+    meta.update(completed=len(done), retrieval_seconds=mean(r["retrieval_s"] for r in done))
+    (args.work / "results.json").write_text(json.dumps({"meta": meta, "summary": summaries}, indent=1))
     report = markdown(summaries, meta)
-    (args.out / "report.md").write_text(report)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"generative-{date.today().isoformat()}.md").write_text(report)
     print(report)
 
 

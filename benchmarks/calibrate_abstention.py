@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Assistant
-from assistant.answer.scoring import SupportWeights, candidate_features
+from assistant.answer.scoring import FEATURES, SupportWeights, candidate_features
 from benchmarks.squad_data import load_squad, write_paragraph_files
 
 
@@ -39,7 +39,7 @@ def normalize(text: str) -> str:
 
 
 # Bump when assistant/answer/scoring.py computes features differently, so cached features are redone.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 
 def main() -> None:
@@ -65,35 +65,39 @@ def main() -> None:
         "unanswerable_on_topic": [q for q in squad.questions if q.article in indexed and not q.answers],
         "not_in_corpus": [q for q in squad.questions if q.article not in indexed],
     }
+    sampled = [(group, q) for group, questions in groups.items()
+               for q in rng.sample(questions, min(args.per_group, len(questions)))]
     cache = args.work / f"features-{FEATURES_VERSION}-{args.per_group}-{args.seed}.pkl"
     if cache.exists():
         rows = pickle.loads(cache.read_bytes())
     else:
         rows = []
-        for group, questions in groups.items():
-            for q in rng.sample(questions, min(args.per_group, len(questions))):
-                request = assistant.prepare(q.question)
-                contains = [any(normalize(a) in normalize(c.text) for a in q.answers) for c in request.candidates]
-                rows.append((group, candidate_features(request), np.array(contains, dtype=bool)))
+        for group, q in sampled:
+            request = assistant.prepare(q.question)
+            contains = [any(normalize(a) in normalize(c.text) for a in q.answers) for c in request.candidates]
+            rows.append((group, candidate_features(request), np.array(contains, dtype=bool)))
         cache.write_bytes(pickle.dumps(rows))
     print(f"prepared {len(rows)} questions in {time.perf_counter() - started:.0f} s", flush=True)
 
     should_answer = np.array([g == "answerable" for g, _, _ in rows])
     group_of = np.array([g for g, _, _ in rows])
-    fits = []
-    for w in weight_grid():
-        weights = SupportWeights(*w)
-        best_support, best_correct = [], []
-        for _, features, contains in rows:
-            if len(features) == 0:
-                best_support.append(-1.0)
-                best_correct.append(False)
-                continue
-            support = features @ weights.vector()
-            top = int(np.argmax(support))
-            best_support.append(float(support[top]))
-            best_correct.append(bool(contains[top]))
-        fits.append((weights, np.array(best_support), np.array(best_correct)))
+    # Answerable questions split into thirds by length: SQuAD's crowd-written questions run long,
+    # people type short ones, and cosine similarity runs lower for short questions.
+    words = np.array([len(q.question.split()) for _, q in sampled])
+    length_third = np.digitize(words, np.quantile(words[should_answer], [1 / 3, 2 / 3]))
+    selection = fit_selection([r for r, answerable in zip(rows, should_answer) if answerable])
+    print(f"selection weights {tuple(round(x, 2) for x in astuple(selection))}", flush=True)
+    picked, correct = [], []
+    for _, features, contains in rows:
+        if len(features) == 0:
+            picked.append(np.full(len(FEATURES), -1.0, dtype=np.float32))
+            correct.append(False)
+            continue
+        top = int(np.argmax(features @ selection.vector()))
+        picked.append(features[top])
+        correct.append(bool(contains[top]))
+    picked_features, best_correct = np.stack(picked), np.array(correct)
+    fits = [(SupportWeights(*w), picked_features @ np.array(w, dtype=np.float32), best_correct) for w in weight_grid()]
 
     def table_for(support: np.ndarray, correct: np.ndarray) -> list[dict]:
         table = []
@@ -108,6 +112,9 @@ def main() -> None:
                     "abstain_precision": float((refused & ~should_answer).sum() / max(refused.sum(), 1)),
                     "abstain_recall": float(recall_refuse),
                     "answerable_refused": float(wrongly_refused),
+                    "answerable_refused_worst_length_third": float(
+                        max(refused[should_answer & (length_third == k)].mean() for k in range(3))
+                    ),
                     "answer_match": float((~refused & correct)[should_answer].mean()),
                     "refused_unanswerable_on_topic": float(refused[group_of == "unanswerable_on_topic"].mean()),
                     "refused_not_in_corpus": float(refused[group_of == "not_in_corpus"].mean()),
@@ -117,10 +124,11 @@ def main() -> None:
 
     # Policy: an extractive answer is a quoted, cited sentence, so answering an unanswerable question
     # shows the user real text they can check, while refusing an answerable one hides what they asked
-    # for. So at most --max-answerable-refused of answerable questions may be refused; within that,
-    # refuse as many questions that should be refused as possible, then prefer gold-bearing answers.
+    # for. So at most --max-answerable-refused of answerable questions may be refused, in each third
+    # by question length (short questions must not pay for long ones); within that, refuse as many
+    # questions that should be refused as possible, then prefer gold-bearing answers.
     def objective(row: dict) -> float:
-        if row["answerable_refused"] > args.max_answerable_refused:
+        if row["answerable_refused_worst_length_third"] > args.max_answerable_refused:
             return -1.0
         return row["abstain_recall"] + 0.5 * row["answer_match"]
 
@@ -131,7 +139,7 @@ def main() -> None:
         ranked.append((objective(best), weights, best, table))
     ranked.sort(key=lambda r: -r[0])
     score, weights, best, table = ranked[0]
-    print("top weightings (similarity, overlap, rank_prior, passage_similarity):")
+    print(f"top support weightings {FEATURES}:")
     for value, w, b, _ in ranked[:5]:
         print(f"  {tuple(round(x, 2) for x in astuple(w))} objective {value:.3f} at threshold {b['threshold']:.2f}")
     print(f"{'thr':>5} {'abst.P':>7} {'abst.R':>7} {'ans.refused':>11} {'ans.match':>9} "
@@ -143,20 +151,51 @@ def main() -> None:
               f"{r['refused_unanswerable_on_topic']:11.3f} {r['refused_not_in_corpus']:15.3f}{mark}")
     counts = Counter(g for g, _, _ in rows)
     out = Path(__file__).parent / "results" / "abstention-calibration.json"
-    out.write_text(
-        json.dumps({"groups": counts, "weights": asdict(weights), "chosen": best, "table": table}, indent=2)
-    )
-    print(f"weights {tuple(round(x, 2) for x in astuple(weights))}, threshold {best['threshold']:.2f}; written to {out}")
+    out.write_text(json.dumps(
+        {"groups": counts, "selection_weights": asdict(selection), "support_weights": asdict(weights), "chosen": best,
+         "table": table},
+        indent=2,
+    ))
+    print(f"support weights {tuple(round(x, 2) for x in astuple(weights))}, threshold {best['threshold']:.2f}; "
+          f"written to {out}")
+
+
+def fit_selection(answerable_rows: list) -> SupportWeights:
+    """The weighting whose top sentence most often holds a gold answer (coarse 0.1 grid, all at once)."""
+    grid = np.array([w for w in simplex(len(FEATURES), 10)], dtype=np.float32)
+    hits = np.zeros(len(grid))
+    for _, features, contains in answerable_rows:
+        if len(features):
+            hits += contains[np.argmax(features @ grid.T, axis=0)]
+    return SupportWeights(*(float(x) for x in grid[int(np.argmax(hits))]))
+
+
+def simplex(dimensions: int, steps: int):
+    """Every non-negative weighting with ``dimensions`` parts summing to 1, in ``1/steps`` units."""
+    for units in _compositions(dimensions, steps):
+        yield tuple(round(u / steps, 2) for u in units)
+
+
+def _compositions(parts: int, total: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(parts - 1, total - first):
+            yield (first, *rest)
 
 
 def weight_grid():
+    """Support weightings: similarity and overlap in 0.05 steps, a small rank prior and answer-type
+    weight, the rest on passage similarity."""
     steps = np.round(np.arange(0.0, 1.01, 0.05), 2)
     for sim in steps:
         for overlap in steps:
             for prior in (0.0, 0.05, 0.1):
-                passage = round(1.0 - sim - overlap - prior, 2)
-                if passage >= 0:
-                    yield float(sim), float(overlap), float(prior), float(passage)
+                for answer_type in (0.0, 0.05, 0.1, 0.2):
+                    passage = round(1.0 - sim - overlap - prior - answer_type, 2) + 0.0  # no -0.0
+                    if passage >= 0:
+                        yield float(sim), float(overlap), float(prior), float(passage), float(answer_type)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("ASSISTANT_BENCH_DATA", ROOT.parent / "shared" / "data"))
 CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", "/tmp/assistant-bench"))
 SEED = 13
+# The fusion a plain hybrid script would use (and this project's default until tune_fusion.py):
+# equal-weight reciprocal rank fusion of chunk vectors and BM25, reported beside our default.
+RRF_BASELINE = {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": 1.0, "sentence_weight": 0.0}
 
 
 @dataclass

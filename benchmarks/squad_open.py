@@ -16,7 +16,7 @@ import time
 
 from assistant.eval.metrics import answer_in_text, mean
 
-from .common import SEED, BenchIndex, latency_summary, ranked_entries, ticker
+from .common import RRF_BASELINE, SEED, BenchIndex, latency_summary, ranked_entries, ticker
 from .corpora import squad_corpus, squad_key
 from .llamaindex_baseline import LlamaIndexBaseline
 
@@ -35,10 +35,15 @@ def run(n_questions: int = 2000, baseline: bool = True) -> dict:
     sample = random.Random(SEED).sample(questions, n_questions)
     rows: dict[str, dict] = {}
 
-    for mode in ("bm25", "dense"):
-        assistant = bench.assistant(retrieval_mode=mode)
+    systems = {
+        "assistant bm25": {"retrieval_mode": "bm25"},
+        "assistant dense (chunk and best-sentence vectors)": {"retrieval_mode": "dense"},
+        "equal-weight RRF over chunk vectors and BM25": RRF_BASELINE,
+    }
+    for name, overrides in systems.items():
+        assistant = bench.assistant(**overrides)
         r1, r5, lat = [], [], []
-        tick = ticker(f"squad {mode}", len(sample))
+        tick = ticker(f"squad {name}", len(sample))
         for i, q in enumerate(sample, 1):
             started = time.perf_counter()
             ranked = ranked_entries([p.source for p in assistant.retrieve(q.question, top_k=CHUNKS)])
@@ -46,7 +51,7 @@ def run(n_questions: int = 2000, baseline: bool = True) -> dict:
             a, b = _recalls(ranked, squad_key(q.article, q.paragraph))
             r1.append(a), r5.append(b)
             tick(i)
-        rows[f"assistant {mode}"] = {"R@1": mean(r1), "R@5": mean(r5), "retrieve": latency_summary(lat)}
+        rows[name] = {"R@1": mean(r1), "R@5": mean(r5), "retrieve": latency_summary(lat)}
 
     assistant = bench.assistant()
     r1, r5, contains, found, lat = [], [], [], [], []
@@ -70,7 +75,7 @@ def run(n_questions: int = 2000, baseline: bool = True) -> dict:
         else:
             outcome["wrong sentence"] += 1
         tick(i)
-    rows["assistant hybrid"] = {
+    rows["assistant hybrid (default)"] = {
         "R@1": mean(r1),
         "R@5": mean(r5),
         "answer_contains_gold": mean(contains),

@@ -61,3 +61,19 @@ def test_manifest_records_model_and_chunker(seed_assistant):
     assert info["chunker"]["chunk_tokens"] == 200
     assert info["documents"] == 1 and info["chunks"] >= 2 and info["size_bytes"] > 0
     assert np.isclose(np.linalg.norm(seed_assistant.embedder.encode(["x"])[0]), 1.0, atol=1e-4)
+
+
+def test_bm25_from_another_analyzer_is_rebuilt_on_open(fresh_seed_index):
+    """An index written before a stop-word or stemming change must not serve stale BM25 terms."""
+    from assistant.store.bm25 import BM25Index
+
+    generation = fresh_seed_index / IndexDirectory(fresh_seed_index).current()
+    ids = np.load(generation / "bm25" / "chunk_ids.npy").tolist()
+    BM25Index.build(ids, ["unrelated filler words"] * len(ids)).save(generation)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["sparse"] = {"library": "bm25s", "stemmer": "english", "stopwords": "an-older-list"}
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+
+    bm25 = Assistant.open(fresh_seed_index, retrieval_mode="bm25")
+    passages = bm25.retrieve("National Committee for Counter Trafficking", top_k=3)
+    assert passages and "Counter Trafficking" in passages[0].text

@@ -55,6 +55,17 @@ def test_answerer_is_swapped_through_configuration(seed_index):
     with pytest.raises(AssistantError, match="Unknown answerer 'nope'"):
         Assistant.open(seed_index, answerer="nope")
 
+    # Per call: one question goes to another answerer, the configured one stays the default.
+    assistant = Assistant.open(seed_index)
+    shouted = assistant.ask("Who chairs the NCCT?", answerer="shouting")
+    assert shouted.answerer == "shouting" and shouted.text.isupper()
+    assert assistant.answerer_for("shouting") is assistant.answerer_for("shouting")
+    assert assistant.ask("Who chairs the NCCT?").answerer == "extractive"
+    final = list(assistant.ask_stream("Who chairs the NCCT?", answerer="shouting"))[-1]
+    assert final.answerer == "shouting"
+    with pytest.raises(AssistantError, match="Unknown answerer 'nope'"):
+        assistant.ask("Who chairs the NCCT?", answerer="nope")
+
 
 def test_module_level_ask_builds_the_default_index_from_seeds(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "default-index"))

@@ -1,4 +1,5 @@
-"""The Gradio app: a chat with cited, highlighted sources, a documents tab and per-session settings.
+"""The Gradio app: a chat with cited, highlighted sources, documents and evaluation tabs, and
+per-session settings.
 
 Everything it knows about answering goes through the public ``Assistant`` API. Per-user state
 (chat history, the answers' sources, top-k, retrieval mode) lives in ``gr.State``, which Gradio
@@ -14,7 +15,6 @@ Usage::
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from assistant import Assistant, AssistantError
 from assistant.answer.registry import available_answerers
 from assistant.types import Answer, DocumentInfo, IngestReport
 
+from .evaluate import EXAMPLE_QUESTIONS, FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
 from .examples import examples_for
 from .render import answer_html, answer_plain, esc, sources_html
 from .uploads import UploadLimits, store_uploads
@@ -66,9 +67,8 @@ class ChatHandlers:
         self.assistant = assistant
         self.config = config
         self.upload_dir = config.upload_dir or Path(assistant.settings.index_dir) / "uploads"
-        params = inspect.signature(assistant.ask).parameters
-        # A per-call answerer is offered only when the API accepts one and there is a choice.
-        self.answerers = available_answerers() if "answerer" in params else []
+        # A local model loads on its first question in that session's choice, then stays loaded.
+        self.answerers = available_answerers()
 
     # -- chat -----------------------------------------------------------------------------------
 
@@ -81,12 +81,8 @@ class ChatHandlers:
     def _answers(
         self, question: str, history: list[dict[str, str]], prefs: dict[str, Any]
     ) -> Iterator[str | Answer]:
-        """Text deltas then the final Answer: streamed where the assistant can, else all at once."""
-        kwargs = self._ask_kwargs(prefs)
-        if hasattr(self.assistant, "ask_stream"):
-            yield from self.assistant.ask_stream(question, history, **kwargs)
-        else:
-            yield self.assistant.ask(question, history, **kwargs)
+        """Text deltas as the answerer writes them, then the final Answer."""
+        yield from self.assistant.ask_stream(question, history, **self._ask_kwargs(prefs))
 
     def _doc_text(self, doc_id: str) -> str | None:
         try:
@@ -245,6 +241,7 @@ def _head() -> str:
 def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
     """The whole UI over ``assistant``; launch it with :func:`launch`."""
     h = ChatHandlers(assistant, config)
+    ev = EvalHandlers(assistant)
     settings = assistant.settings
     default_prefs = {"top_k": settings.top_k, "mode": settings.retrieval_mode, "answerer": settings.answerer}
     examples = list(config.examples) if config.examples is not None else examples_for(assistant.documents())
@@ -307,6 +304,53 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                     reindex_button = gr.Button("Re-index all", elem_id="reindex")
             docs_status = gr.Markdown(elem_id="docs-status")
 
+        with gr.Tab("Evaluate", id="evaluate-tab"):
+            gr.Markdown(
+                "Score the assistant on a question set, one JSON object a line: "
+                '`{"id", "question", "answers": [...], "source"}`, with `answers: []` for a question '
+                "the documents do not answer.",
+                elem_classes=["hint"],
+            )
+            with gr.Row():
+                with gr.Column():
+                    eval_file = gr.File(
+                        label="Question set (.jsonl)",
+                        file_types=[".jsonl"],
+                        type="filepath",
+                        elem_id="eval-file",
+                    )
+                    example_button = gr.Button(
+                        "Use the example questions",
+                        size="sm",
+                        visible=EXAMPLE_QUESTIONS.is_file(),
+                        elem_id="eval-example",
+                    )
+                with gr.Column():
+                    eval_top_k = gr.Number(
+                        label="Passages retrieved (top-k)",
+                        value=settings.top_k,
+                        minimum=TOP_K_RANGE[0],
+                        maximum=TOP_K_RANGE[1],
+                        precision=0,
+                        elem_id="eval-top-k",
+                    )
+                    run_button = gr.Button("Run evaluation", variant="primary", elem_id="eval-run")
+            eval_summary = gr.HTML(elem_id="eval-summary")
+            eval_failures = gr.Dataframe(
+                headers=FAILURE_HEADERS,
+                interactive=False,
+                wrap=True,
+                column_widths=["10%", "30%", "20%", "25%", "15%"],
+                label="Failed questions",
+                elem_id="eval-failures",
+            )
+            eval_charts = gr.Gallery(
+                label="Charts", columns=2, height="auto", object_fit="contain", elem_id="eval-charts"
+            )
+            eval_downloads = gr.File(
+                label="Report", file_count="multiple", interactive=False, elem_id="eval-downloads"
+            )
+
         with gr.Tab("Settings", id="settings-tab"):
             gr.Markdown("These settings apply to this browser session only.")
             top_k = gr.Slider(
@@ -317,6 +361,9 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                 h.answerers or [settings.answerer],
                 value=settings.answerer,
                 label="Answerer",
+                info="extractive quotes sentences; local-llm writes an answer with the local model "
+                "(loads on first use, about half a minute an answer on two cores); openai asks the "
+                "configured server",
                 visible=len(h.answerers) > 1,
                 elem_id="answerer",
             )
@@ -358,6 +405,16 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
         )
         reindex_button.click(
             h.reindex, outputs=[docs_status, docs_table, remove_choice], api_name="reindex", **writes
+        )
+        example_button.click(example_copy, outputs=[eval_file], api_visibility="private")
+        # Its own queue, one run at a time: a long evaluation never waits on or holds up the chat.
+        run_button.click(
+            ev.run,
+            inputs=[eval_file, eval_top_k],
+            outputs=[eval_summary, eval_failures, eval_charts, eval_downloads],
+            api_name="evaluate",
+            concurrency_limit=1,
+            concurrency_id="evaluate",
         )
         demo.load(h.document_rows, outputs=[docs_table, remove_choice], api_visibility="private")
 

@@ -125,15 +125,16 @@ def _why(passage: Passage | None, citation: Citation | None) -> str:
         rows.append(("Answer match (quote score)", _fmt(citation.score)))
     if passage is not None:
         rows += [
-            ("Fused score (reciprocal-rank fusion)", _fmt(passage.fused_score, 4)),
+            ("Fused score", _fmt(passage.fused_score, 4)),
             ("Dense rank", _fmt(passage.dense_rank)),
-            ("Dense similarity", _fmt(passage.dense_score)),
+            ("Passage similarity", _fmt(passage.dense_score)),
+            ("Best sentence similarity", _fmt(passage.sentence_score)),
             ("BM25 rank", _fmt(passage.bm25_rank)),
             ("BM25 score", _fmt(passage.bm25_score)),
         ]
     elif citation is not None:
         rows += [
-            ("Fused score (reciprocal-rank fusion)", _fmt(citation.fused_score, 4)),
+            ("Fused score", _fmt(citation.fused_score, 4)),
             ("Dense rank", _fmt(citation.dense_rank)),
             ("BM25 rank", _fmt(citation.bm25_rank)),
         ]

@@ -26,17 +26,18 @@ class ExtractiveAnswerer:
         self.settings = settings
 
     def select(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-        best = scored[0].support
+        best = scored[0].selection
         chosen = [scored[0]]
         for item in scored[1:]:
             if len(chosen) >= self.settings.answer_max_sentences:
                 break
-            if best - item.support <= SECOND_SENTENCE_MARGIN and item.support >= self.settings.abstain_threshold:
+            if best - item.selection <= SECOND_SENTENCE_MARGIN and item.support >= self.settings.abstain_threshold:
                 chosen.append(item)
         return chosen
 
     def answer(self, request: AnswerRequest) -> Answer:
         scored = score_candidates(request)
+        # Whether to answer at all is judged on the sentence that would be quoted.
         confidence = scored[0].support if scored else 0.0
         if not scored or confidence < self.settings.abstain_threshold:
             return abstention(request, self.name, confidence)

@@ -1,18 +1,25 @@
 """How well a sentence answers a question, from features that cost no model call at question time.
 
 Features per candidate sentence: cosine similarity to the question (ingest-time sentence vectors),
-the share of the question's stemmed content terms it contains, its passage's rank prior, and its
-passage's dense cosine. The support score is their weighted sum; it drives both sentence choice and
-abstention, so ``Settings.abstain_threshold`` is on this scale. Weights and threshold were fitted on
-SQuAD v2.0 dev by ``benchmarks/calibrate_abstention.py`` (results in benchmarks/results/).
+the share of the question's stemmed content terms it contains, its passage's rank prior, its
+passage's dense cosine, and whether it holds the kind of thing the question asks for (a number for
+"how many", a date for "when", a name for "who").
+
+Two weighted sums use them. The selection score picks the sentences to quote; the support score of
+the picked sentence decides abstention, so ``Settings.abstain_threshold`` is on its scale. They are
+separate because they answer different questions: which sentence of these passages answers best
+(passage-level features barely matter), and whether the documents answer at all (they matter most).
+Both weightings and the threshold were fitted on SQuAD v2.0 dev by
+``benchmarks/calibrate_abstention.py`` (results in benchmarks/results/).
 
     >>> scored = score_candidates(request)
-    >>> scored[0].support >= scored[-1].support
+    >>> scored[0].selection >= scored[-1].selection
     True
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 
@@ -21,7 +28,7 @@ import numpy as np
 from ..store.bm25 import tokenize
 from .base import AnswerRequest, CandidateSentence
 
-FEATURES = ("similarity", "overlap", "rank_prior", "passage_similarity")
+FEATURES = ("similarity", "overlap", "rank_prior", "passage_similarity", "answer_type")
 
 # Verbs that frame a question ("what did the minister claim / say / report?") rather than name what
 # the answer is about; documents word them differently ("maintained", "stated"), so they are left
@@ -39,18 +46,55 @@ def _frame_terms() -> frozenset[str]:
     return frozenset(term for terms in tokenize(list(QUESTION_FRAME_VERBS)) for term in terms)
 
 
+_MONTHS = "january february march april may june july august september october november december"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
+    "thousand million billion trillion dozen half percent"
+)
+# What a question asks for, by its opening words, and a test for a sentence that can hold it.
+_ANSWER_TYPES: tuple[tuple[re.Pattern, re.Pattern], ...] = (
+    (
+        re.compile(r"\b(how (many|much|long|old|far|big|large|tall|high)|what (percentage|percent|number|amount))\b", re.I),
+        re.compile(rf"\d|\b({'|'.join(_NUMBER_WORDS.split())})\b", re.I),
+    ),
+    (
+        re.compile(r"\b(when|what (year|date|month|day|century|decade)|which (year|century|decade))\b", re.I),
+        re.compile(rf"\b(1\d{{3}}|20\d{{2}}|\d{{1,2}}(st|nd|rd|th)|century|decade|{'|'.join(_MONTHS.split())})\b", re.I),
+    ),
+)
+_WHO = re.compile(r"^\W*(who|whom|whose)\b|\b(which|what) (person|people|company|organi[sz]ation|team|group)\b", re.I)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
+
+
+def answer_type_match(question: str, sentence: str) -> float:
+    """1.0 when the sentence can hold what the question asks for (or the question asks for nothing
+    recognisable), 0.0 when it cannot: "how many" with no number, "when" with no date, "who" with no
+    name other than those in the question."""
+    for asks, holds in _ANSWER_TYPES:
+        if asks.search(question):
+            return float(bool(holds.search(sentence)))
+    if _WHO.search(question):
+        named = {w.lower() for w in re.findall(r"[A-Za-z]+", question)}
+        return float(any(m.group(0).lower() not in named for m in _NAME.finditer(sentence)))
+    return 1.0
+
+
 @dataclass(frozen=True)
 class SupportWeights:
-    similarity: float = 0.25
-    overlap: float = 0.3
-    rank_prior: float = 0.05
-    passage_similarity: float = 0.4
+    """Weights of ``FEATURES`` in one of the two scores."""
+
+    similarity: float
+    overlap: float
+    rank_prior: float
+    passage_similarity: float
+    answer_type: float
 
     def vector(self) -> np.ndarray:
         return np.array(astuple(self), dtype=np.float32)
 
 
-DEFAULT_WEIGHTS = SupportWeights()
+SELECTION_WEIGHTS = SupportWeights(similarity=0.1, overlap=0.7, rank_prior=0.0, passage_similarity=0.0, answer_type=0.2)
+SUPPORT_WEIGHTS = SupportWeights(similarity=0.5, overlap=0.45, rank_prior=0.0, passage_similarity=0.0, answer_type=0.05)
 
 
 @dataclass
@@ -58,6 +102,7 @@ class ScoredSentence:
     candidate: CandidateSentence
     similarity: float
     overlap: float
+    selection: float
     support: float
 
 
@@ -85,18 +130,24 @@ def candidate_features(request: AnswerRequest) -> np.ndarray:
                 term_overlap(question_terms, set(terms)),
                 1.0 / (1.0 + candidate.passage_rank),
                 float(passage_sim) if passage_sim is not None else 0.0,
+                answer_type_match(request.question, candidate.text),
             )
         )
     return np.asarray(rows, dtype=np.float32)
 
 
-def score_candidates(request: AnswerRequest, weights: SupportWeights = DEFAULT_WEIGHTS) -> list[ScoredSentence]:
-    """Candidates scored and sorted best first; one entry per distinct sentence."""
+def score_candidates(
+    request: AnswerRequest,
+    selection: SupportWeights = SELECTION_WEIGHTS,
+    support: SupportWeights = SUPPORT_WEIGHTS,
+) -> list[ScoredSentence]:
+    """Candidates scored and sorted by selection score, best first; one entry per distinct sentence."""
     features = candidate_features(request)
-    support = features @ weights.vector()
+    chosen = features @ selection.vector()
+    supported = features @ support.vector()
     scored = [
-        ScoredSentence(candidate, float(row[0]), float(row[1]), float(value))
-        for candidate, row, value in zip(request.candidates, features, support)
+        ScoredSentence(candidate, float(row[0]), float(row[1]), float(a), float(b))
+        for candidate, row, a, b in zip(request.candidates, features, chosen, supported)
     ]
-    scored.sort(key=lambda s: -s.support)
+    scored.sort(key=lambda s: -s.selection)
     return scored

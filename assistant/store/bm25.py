@@ -10,6 +10,7 @@ corpus rebuilds it; that takes well under a second per 10k chunks here.
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +43,13 @@ def _stopwords() -> list[str]:
     return sorted(set(STOPWORDS_EN) | set(_MORE_STOPWORDS))
 
 
+@lru_cache(maxsize=1)
+def analyzer() -> dict:
+    """What the persisted BM25 terms depend on; an index built by another analyzer is re-tokenised."""
+    digest = hashlib.sha256(" ".join(_stopwords()).encode()).hexdigest()[:16]
+    return {"library": "bm25s", "stemmer": "english", "stopwords": digest}
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Stemmed, lower-cased, stop-word-free terms; shared with the answerer's lexical overlap."""
     import bm25s
@@ -58,6 +66,7 @@ class BM25Index:
     def __init__(self, retriever, chunk_ids: np.ndarray) -> None:
         self._retriever = retriever
         self._chunk_ids = chunk_ids
+        self._sorter = np.argsort(chunk_ids, kind="stable")
 
     @classmethod
     def build(cls, chunk_ids: list[int], texts: list[str]) -> "BM25Index":
@@ -81,14 +90,27 @@ class BM25Index:
     def __len__(self) -> int:
         return len(self._chunk_ids)
 
+    @property
+    def chunk_ids(self) -> np.ndarray:
+        return self._chunk_ids
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Where each of these (indexed) chunk ids sits in ``chunk_ids`` and ``scores(...)``."""
+        return self._sorter[np.searchsorted(self._chunk_ids, ids, sorter=self._sorter)]
+
+    def scores(self, query: str) -> np.ndarray | None:
+        """The query's BM25 score for every chunk, aligned with ``chunk_ids``; None when no query
+        term survives analysis or the index is empty."""
+        if self._retriever is None:
+            return None
+        terms = tokenize([query])[0]
+        return self._retriever.get_scores(terms) if terms else None
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Up to k ``(chunk_id, score)`` pairs with a positive score, best first."""
-        if self._retriever is None or k <= 0:
+        scores = self.scores(query)
+        if scores is None or k <= 0:
             return []
-        terms = tokenize([query])[0]
-        if not terms:
-            return []
-        scores = self._retriever.get_scores(terms)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

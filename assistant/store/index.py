@@ -3,7 +3,7 @@
 Layout of an index directory::
 
     CURRENT            name of the live generation (replaced with os.replace, so always whole)
-    gen-000007/        manifest.json, chunks.sqlite, vectors.faiss, bm25/
+    gen-000007/        manifest.json, chunks.sqlite, vectors.faiss, bm25/, sentence_*.npy
     .lock              held by the one writer
 
 A writer copies the live generation into a temporary folder, changes the copy, then renames it and
@@ -32,7 +32,8 @@ from typing import Iterator
 
 from ..embedding import EmbeddingIdentity
 from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
-from .bm25 import BM25Index
+from .bm25 import BM25Index, analyzer
+from .sentences import SentenceIndex
 from .textstore import TextStore
 from .vectors import FaissVectorStore
 
@@ -50,6 +51,8 @@ class Manifest:
     created_at: str
     updated_at: str
     counts: dict = field(default_factory=dict)
+    # Older indexes lack it; they are treated as built by a different analyzer.
+    sparse: dict = field(default_factory=dict)
 
     @classmethod
     def read(cls, directory: Path) -> "Manifest":
@@ -111,7 +114,18 @@ class Snapshot:
         try:
             self.text = TextStore.open(directory, read_only=True)
             self.vectors = FaissVectorStore.load(directory)
-            self.bm25 = BM25Index.load(directory)
+            if manifest.sparse == analyzer():
+                self.bm25 = BM25Index.load(directory)
+            else:
+                # Stop words or stemming changed since this index was written: its BM25 terms would
+                # no longer match the query's. Rebuilding from the stored text takes about a second
+                # per 10k chunks, and the next ingest persists it.
+                self.bm25 = BM25Index.build(*self.text.all_chunk_texts())
+            sentences = SentenceIndex.load(directory)
+            if sentences is None:
+                # Generations written before sentence retrieval: build it from the stored vectors.
+                sentences = SentenceIndex.build(*self.text.chunk_sentence_vectors(self.vectors.dimension))
+            self.sentences = sentences
         except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
             raise IndexCorruptError(f"Cannot open the index files in {directory}: {exc}") from exc
 
@@ -131,11 +145,11 @@ class Writer:
         self.vectors = vectors
         self.committed = False
 
-    def commit(self, rebuild_bm25: bool = True) -> str:
+    def commit(self) -> str:
         """Write everything, rename the folder into place, then switch CURRENT; returns the generation."""
-        if rebuild_bm25:
-            ids, texts = self.text.all_chunk_texts()
-            BM25Index.build(ids, texts).save(self.workdir)
+        BM25Index.build(*self.text.all_chunk_texts()).save(self.workdir)
+        self.manifest.sparse = analyzer()
+        SentenceIndex.build(*self.text.chunk_sentence_vectors(self.vectors.dimension)).save(self.workdir)
         self.text.commit()
         self.manifest.counts = self.text.counts()
         self.text.close()

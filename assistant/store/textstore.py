@@ -189,6 +189,16 @@ class TextStore:
         rows = self._query("SELECT chunk_id, text FROM chunks ORDER BY chunk_id")
         return [r[0] for r in rows], [r[1] for r in rows]
 
+    def chunk_sentence_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(chunk id per row, vectors)``: each chunk's sentences, for ``SentenceIndex``."""
+        rows = self._query(
+            "SELECT c.chunk_id, s.vector FROM chunks c"
+            " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
+        )
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+        return ids, vectors
+
     def chunks(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
         if not chunk_ids:
             return {}

@@ -29,6 +29,10 @@ class VectorStore(Protocol):
         """Top-k ``(ids, scores)`` per query row, by inner product; missing slots have id -1."""
         ...
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of these ids, one row each (to score candidates found another way)."""
+        ...
+
     def save(self, directory: Path) -> None: ...
 
 
@@ -74,6 +78,11 @@ class FaissVectorStore:
             return empty.astype(np.int64), empty.astype(np.float32)
         scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return ids, scores
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        if len(ids) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, directory: Path) -> None:
         import faiss

@@ -37,7 +37,7 @@ def make_answer(found: bool = True) -> Answer:
     passage = Passage(
         chunk_id=7, doc_id="d1", source="/docs/<b>evil</b>.txt", title='Evil "title" <i>', page=3,
         text=DOC, start=0, end=len(DOC), fused_score=0.0328, dense_rank=2, dense_score=0.71,
-        bm25_rank=1, bm25_score=3.2,
+        sentence_score=0.83, bm25_rank=1, bm25_score=3.2,
     )
     citation = Citation(
         marker=1, source=passage.source, title=passage.title, page=3, chunk_id=7, doc_id="d1",
@@ -87,7 +87,8 @@ def test_why_this_source_shows_ranks_and_scores():
     cells = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", why))
     assert cells["Dense rank"] == "2"
     assert cells["BM25 rank"] == "1"
-    assert cells["Fused score (reciprocal-rank fusion)"] == "0.0328"
+    assert cells["Fused score"] == "0.0328"
+    assert cells["Best sentence similarity"] == "0.830"
     assert cells["Answer match (quote score)"] == "0.820"
     assert "context" not in html  # no document text given, so no in-context view
 

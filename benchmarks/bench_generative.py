@@ -18,6 +18,7 @@ answer on two cores) reports a representative prefix, and ``--resume`` carries o
 
     python -m benchmarks.bench_generative                      # 200 + 100 questions, seed 13
     python -m benchmarks.bench_generative --resume             # continue a stopped run
+    python -m benchmarks.bench_generative --report             # summarise what a stopped run saved
     python -m benchmarks.bench_generative --answerable 20 --unanswerable 10 --model smollm2-135m-instruct
 """
 
@@ -29,7 +30,7 @@ import random
 import time
 from datetime import date
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 from assistant.answer.base import AnswerRequest
 from assistant.answer.extractive import ExtractiveAnswerer
@@ -98,8 +99,9 @@ def summarize(rows: list[dict], questions: list[dict]) -> dict:
         "abstain_unanswerable": mean(not r["found"] for r in unanswerable) if unanswerable else None,
         "abstain_answerable": mean(not r["found"] for r in answerable) if answerable else None,
         "citation_precision": sum(r["cited_ok"] for r in answerable) / cited if cited else None,
-        "seconds_per_answer": mean(r["seconds"] for r in rows),
-        "seconds_per_answered": mean([r["seconds"] for r in rows if r["found"]] or [0.0]),
+        # Medians: a run of hours on a shared machine sees pauses that a mean would fold in.
+        "seconds_per_answer": median(r["seconds"] for r in rows),
+        "seconds_per_answered": median([r["seconds"] for r in rows if r["found"]] or [0.0]),
     }
     generative = [r for r in rows if "fallback" in r and r["found"]]
     if generative:
@@ -146,7 +148,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "artifacts" / "bench_generative",
                         help="rows.jsonl and results.json go here")
     parser.add_argument("--resume", action="store_true", help="keep the rows of an earlier run with these settings")
+    parser.add_argument("--report", action="store_true", help="only summarise the rows an earlier run saved")
     args = parser.parse_args()
+    args.resume = args.resume or args.report
 
     questions = sample(args.answerable, args.unanswerable, args.seed)
     corpus, _ = squad_corpus("dev-v1.1")
@@ -175,7 +179,7 @@ def main() -> None:
     capture = Capture(extractive)
     assistant.answerer = capture
     with rows_file.open("a") as out:
-        for i, question in enumerate(questions[len(done):], start=len(done) + 1):
+        for i, question in enumerate(questions[len(done):] if not args.report else [], start=len(done) + 1):
             t = time.perf_counter()
             assistant.ask(question["question"])
             record = {"meta": meta, "id": question["id"], "retrieval_s": time.perf_counter() - t}

@@ -167,7 +167,7 @@ def fit_selection(answerable_rows: list) -> SupportWeights:
     for _, features, contains in answerable_rows:
         if len(features):
             hits += contains[np.argmax(features @ grid.T, axis=0)]
-    return SupportWeights(*(float(x) for x in grid[int(np.argmax(hits))]))
+    return SupportWeights(*(round(float(x), 2) for x in grid[int(np.argmax(hits))]))
 
 
 def simplex(dimensions: int, steps: int):

@@ -19,7 +19,7 @@ UI can say why it was chosen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,16 @@ class _Evidence:
     sentence_score: float | None = None
     bm25_rank: int | None = None
     bm25_score: float | None = None
+
+
+@dataclass
+class _Pool:
+    """One query's candidates and the scores already known for them."""
+
+    ids: np.ndarray
+    cosine: dict[int, float] = field(default_factory=dict)
+    best_sentence: tuple[np.ndarray, np.ndarray] | None = None
+    bm25_all: np.ndarray | None = None
 
 
 def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
@@ -92,72 +102,87 @@ class HybridRetriever:
         evidence: dict[int, _Evidence],
     ) -> None:
         """Adds one query's share of the fused score to ``evidence``."""
-        settings = self.settings
         use_dense, use_bm25 = mode in ("hybrid", "dense"), mode in ("hybrid", "bm25")
-        found: list[np.ndarray] = []
-        cosine: dict[int, float] = {}
-        best_sentence = None
-        if use_dense:
-            ids, scores = snapshot.vectors.search(query.vector[None, :], k)
-            keep = ids[0] >= 0
-            cosine = dict(zip(ids[0][keep].tolist(), scores[0][keep].tolist()))
-            found.append(ids[0][keep])
-            if len(snapshot.sentences):
-                best_sentence = snapshot.sentences.best_per_chunk(query.vector)
-                if settings.sentence_weight > 0:
-                    found.append(_top(*best_sentence, k))
-        bm25_all = snapshot.bm25.scores(query.text) if use_bm25 else None
-        if bm25_all is not None:
-            positive = bm25_all > 0
-            found.append(_top(snapshot.bm25.chunk_ids[positive], bm25_all[positive], k))
-        candidates = np.unique(np.concatenate(found)).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
-        if len(candidates) == 0:
+        pool = self._candidates(snapshot, query, k, use_dense, use_bm25)
+        if len(pool.ids) == 0:
             return
-        bm25 = bm25_all[snapshot.bm25.positions(candidates)] if bm25_all is not None else None
-
-        dense = sentence = None
+        bm25 = pool.bm25_all[snapshot.bm25.positions(pool.ids)] if pool.bm25_all is not None else None
+        chunk_cos = sentence = dense = None
         if use_dense:
-            missing = [c for c in candidates.tolist() if c not in cosine]
-            if missing:
-                cosine.update(zip(missing, (snapshot.vectors.vectors(np.asarray(missing)) @ query.vector).tolist()))
-            chunk_cos = np.array([cosine[c] for c in candidates.tolist()], dtype=np.float32)
-            dense = chunk_cos
-            if best_sentence is not None:
-                owners, best = best_sentence
-                at = np.clip(np.searchsorted(owners, candidates), 0, len(owners) - 1)
-                sentence = np.where(owners[at] == candidates, best[at], chunk_cos)
-                dense = (1 - settings.sentence_weight) * chunk_cos + settings.sentence_weight * sentence
-        dense_ranks = _ranks(candidates, dense) if dense is not None else {}
-        bm25_ranks = _ranks(candidates, bm25, positive_only=True) if bm25_all is not None else {}
+            chunk_cos, sentence, dense = self._dense(snapshot, query, pool)
+        dense_ranks = _ranks(pool.ids, dense) if dense is not None else {}
+        bm25_ranks = _ranks(pool.ids, bm25, positive_only=True) if bm25 is not None else {}
+        fused = self._fuse(mode, pool, dense, bm25, dense_ranks, bm25_ranks)
 
-        if mode == "dense":
-            fused = dense
-        elif mode == "bm25":
-            fused = bm25 if bm25_all is not None else np.zeros(len(candidates))
-        elif settings.fusion == "rrf":
-            rrf = settings.rrf_k
-            fused = np.array([
-                settings.dense_weight / (rrf + dense_ranks[c])
-                + (settings.bm25_weight / (rrf + bm25_ranks[c]) if c in bm25_ranks else 0.0)
-                for c in candidates.tolist()
-            ])
-        else:
-            top = float(bm25_all.max()) if bm25_all is not None and bm25_all.max() > 0 else 1.0
-            lexical = bm25 / top if bm25_all is not None else np.zeros(len(candidates))
-            weights = settings.dense_weight + settings.bm25_weight or 1.0
-            fused = (settings.dense_weight * dense + settings.bm25_weight * lexical) / weights
-
-        for i, chunk_id in enumerate(candidates.tolist()):
+        for i, chunk_id in enumerate(pool.ids.tolist()):
             ev = evidence.setdefault(chunk_id, _Evidence())
             ev.fused += share * float(fused[i])
             if dense is not None:
                 ev.dense_rank = _min(ev.dense_rank, dense_ranks[chunk_id])
-                ev.dense_score = _max(ev.dense_score, float(cosine[chunk_id]))
+                ev.dense_score = _max(ev.dense_score, float(chunk_cos[i]))
                 if sentence is not None:
                     ev.sentence_score = _max(ev.sentence_score, float(sentence[i]))
             if chunk_id in bm25_ranks:
                 ev.bm25_rank = _min(ev.bm25_rank, bm25_ranks[chunk_id])
                 ev.bm25_score = _max(ev.bm25_score, float(bm25[i]))
+
+    def _candidates(self, snapshot: Snapshot, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
+        """The top k chunks by chunk vector, by best sentence and by BM25, with the scores seen on the way."""
+        pool = _Pool(np.zeros(0, dtype=np.int64))
+        found: list[np.ndarray] = []
+        if use_dense:
+            ids, scores = snapshot.vectors.search(query.vector[None, :], k)
+            keep = ids[0] >= 0
+            pool.cosine = dict(zip(ids[0][keep].tolist(), scores[0][keep].tolist()))
+            found.append(ids[0][keep])
+            if len(snapshot.sentences):
+                pool.best_sentence = snapshot.sentences.best_per_chunk(query.vector)
+                if self.settings.sentence_weight > 0:
+                    found.append(_top(*pool.best_sentence, k))
+        if use_bm25:
+            pool.bm25_all = snapshot.bm25.scores(query.text)
+            if pool.bm25_all is not None:
+                positive = pool.bm25_all > 0
+                found.append(_top(snapshot.bm25.chunk_ids[positive], pool.bm25_all[positive], k))
+        if found:
+            pool.ids = np.unique(np.concatenate(found)).astype(np.int64)
+        return pool
+
+    def _dense(self, snapshot: Snapshot, query: Query, pool: _Pool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """Exact chunk cosine, best-sentence cosine and their mix for every candidate."""
+        missing = [c for c in pool.ids.tolist() if c not in pool.cosine]
+        if missing:
+            found = snapshot.vectors.vectors(np.asarray(missing)) @ query.vector
+            pool.cosine.update(zip(missing, found.tolist()))
+        chunk_cos = np.array([pool.cosine[c] for c in pool.ids.tolist()], dtype=np.float32)
+        if pool.best_sentence is None:
+            return chunk_cos, None, chunk_cos
+        owners, best = pool.best_sentence
+        at = np.clip(np.searchsorted(owners, pool.ids), 0, len(owners) - 1)
+        sentence = np.where(owners[at] == pool.ids, best[at], chunk_cos)
+        weight = self.settings.sentence_weight
+        return chunk_cos, sentence, (1 - weight) * chunk_cos + weight * sentence
+
+    def _fuse(
+        self, mode: RetrievalMode, pool: _Pool, dense: np.ndarray | None, bm25: np.ndarray | None,
+        dense_ranks: dict[int, int], bm25_ranks: dict[int, int],
+    ) -> np.ndarray:
+        settings = self.settings
+        lexical = bm25 if bm25 is not None else np.zeros(len(pool.ids))
+        if mode == "dense":
+            return dense
+        if mode == "bm25":
+            return lexical
+        if settings.fusion == "rrf":
+            rrf = settings.rrf_k
+            return np.array([
+                settings.dense_weight / (rrf + dense_ranks[c])
+                + (settings.bm25_weight / (rrf + bm25_ranks[c]) if c in bm25_ranks else 0.0)
+                for c in pool.ids.tolist()
+            ])
+        top = float(pool.bm25_all.max()) if bm25 is not None and pool.bm25_all.max() > 0 else 1.0
+        weights = settings.dense_weight + settings.bm25_weight or 1.0
+        return (settings.dense_weight * dense + settings.bm25_weight * lexical / top) / weights
 
 
 def _min(a: int | None, b: int) -> int:

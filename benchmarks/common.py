@@ -38,6 +38,10 @@ class IngestStats:
     chunks: int
     seconds: float
 
+    def summary(self) -> dict[str, float]:
+        """The ``ingest`` entry of a benchmark's results."""
+        return {**asdict(self), "docs_per_s": self.docs_per_s, "chunks_per_s": self.chunks_per_s}
+
     @property
     def docs_per_s(self) -> float:
         return self.documents / self.seconds if self.seconds else 0.0

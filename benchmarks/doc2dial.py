@@ -43,8 +43,7 @@ def run(n_turns: int = 1000) -> dict:
         "corpus": len(corpus),
         "questions": len(sample),
         "seed": SEED,
-        "ingest": {"documents": bench.stats.documents, "chunks": bench.stats.chunks, "seconds": bench.stats.seconds,
-                   "docs_per_s": bench.stats.docs_per_s, "chunks_per_s": bench.stats.chunks_per_s},
+        "ingest": bench.stats.summary(),
         "rows": {
             "assistant hybrid, history-aware": {"span hit@5": mean(with_history), "retrieve": latency_summary(lat)},
             "assistant hybrid, last user turn only": {"span hit@5": mean(alone)},

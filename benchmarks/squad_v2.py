@@ -95,8 +95,7 @@ def run(n_questions: int = 1000, chart: Path | None = None) -> dict:
         "questions": len(sample),
         "unanswerable": int((~a).sum()),
         "seed": SEED,
-        "ingest": {"documents": bench.stats.documents, "chunks": bench.stats.chunks, "seconds": bench.stats.seconds,
-                   "docs_per_s": bench.stats.docs_per_s, "chunks_per_s": bench.stats.chunks_per_s},
+        "ingest": bench.stats.summary(),
         "rows": {
             f"assistant hybrid, default threshold {default}": _point(c, a, g, default),
             "always answer (no abstention)": _point(c, a, g, NEVER_ABSTAIN),

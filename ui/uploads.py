@@ -10,8 +10,7 @@ Usage::
     from ui.uploads import UploadLimits, store_uploads
     result = store_uploads(["/tmp/gradio/abc/report.pdf"], Path("index/uploads"), UploadLimits())
     assistant.ingest(result.accepted)
-    for r in result.rejected:
-        print(r.name, r.reason)
+    problems = [f"{r.name}: {r.reason}" for r in result.rejected]
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ def ingest(
             report = assistant.ingest(paths, prune=prune, progress=progress)
     except AssistantError as exc:
         raise _fail(exc) from None
+    for notice in report.notices:
+        err.print(f"[cyan]note[/] {escape(notice)}")
     for skipped in report.skipped:
         err.print(f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}")
     out.print(
@@ -114,7 +116,8 @@ def ask(
         out.print("\n[bold]Sources[/]")
         for c in answer.citations:
             page = f", page {c.page}" if c.page else ""
-            out.print(f"[{c.marker}] {escape(Path(c.source).name)}{page} (chunk {c.chunk_id}, score {c.score:.2f})")
+            page += f", {c.heading}" if c.heading else ""
+            out.print(f"[{c.marker}] {escape(Path(c.source).name)}{escape(page)} (chunk {c.chunk_id}, score {c.score:.2f})")
             out.print(f'    "{escape(c.quote)}"', highlight=False)
     elif answer.passages:
         out.print("\n[bold]Closest passages (related, but not an answer)[/]")

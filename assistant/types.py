@@ -20,11 +20,32 @@ class PageSpan:
     end: int
 
 
+BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "field")
+"""What a block of a document is. Prose (paragraphs, list items, fields) is split into sentences;
+a table row or a code block is quoted whole; a heading is never quoted, it names the blocks below it."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural piece of ``Document.text``: ``text[start:end]`` is exactly its content.
+
+    ``heading`` is the path of headings the block sits under, outermost first (a heading block's
+    path ends with its own text).
+    """
+
+    kind: str
+    start: int
+    end: int
+    heading: tuple[str, ...] = ()
+
+
 @dataclass
 class Document:
-    """Text extracted from one file, before chunking.
+    """Text read from one file, before chunking: the reading the index stores and shows.
 
     ``doc_id`` is the sha256 of the file's bytes, so the same content under two names is one document.
+    ``text`` is the document as a person reads it (wrapped lines joined, inline markup and page
+    furniture gone); ``blocks`` lie in it in order, never overlapping, separated by blank lines.
     """
 
     doc_id: str
@@ -33,6 +54,7 @@ class Document:
     text: str
     format: str
     pages: list[PageSpan] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,10 @@ class SentenceSpan:
 
 @dataclass
 class Chunk:
-    """A run of whole sentences (under the embedding model's token limit) from one page of a document."""
+    """A run of whole sentences (under the embedding model's token limit) from one page of a document.
+
+    ``heading`` is the heading path of the chunk's first sentence (``"Install > Linux"``), or "".
+    """
 
     doc_id: str
     text: str
@@ -53,6 +78,12 @@ class Chunk:
     sentences: list[SentenceSpan]
     n_tokens: int
     chunk_id: int | None = None
+    heading: str = ""
+
+    @property
+    def embedding_text(self) -> str:
+        """What the chunk vector and BM25 see: the section's headings name what the text is about."""
+        return f"{self.heading}\n{self.text}" if self.heading else self.text
 
 
 @dataclass
@@ -73,6 +104,7 @@ class Passage:
     sentence_score: float | None = None
     bm25_rank: int | None = None
     bm25_score: float | None = None
+    heading: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +133,7 @@ class Citation:
     fused_score: float
     dense_rank: int | None = None
     bm25_rank: int | None = None
+    heading: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -175,6 +208,7 @@ class IngestReport:
     chunks_removed: int = 0
     embeddings_computed: int = 0
     seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.answer.base import CandidateSentence  # noqa: E402
 from assistant.answer.verify import SupportCheck  # noqa: E402
 from assistant.embedding import load_embedder  # noqa: E402
-from assistant.ingest.chunker import punkt  # noqa: E402
+from assistant.ingest.segment import punkt  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.types import Passage  # noqa: E402
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError
 from assistant.store.index import IndexDirectory
+from support import SEED_FILE
 
 
 def _manifest_path(index_dir):
@@ -77,3 +79,39 @@ def test_bm25_from_another_analyzer_is_rebuilt_on_open(fresh_seed_index):
     bm25 = Assistant.open(fresh_seed_index, retrieval_mode="bm25")
     passages = bm25.retrieve("National Committee for Counter Trafficking", top_k=3)
     assert passages and "Counter Trafficking" in passages[0].text
+
+
+def _as_format_one(index_dir) -> None:
+    """Turn a fresh index into what the line-based reader wrote: format 1, no heading column."""
+    import sqlite3
+
+    generation = index_dir / IndexDirectory(index_dir).current()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    manifest["chunker"].pop("reading")
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    db = sqlite3.connect(generation / "chunks.sqlite")
+    db.execute("ALTER TABLE chunks DROP COLUMN heading")
+    db.commit()
+    db.close()
+
+
+def test_old_format_answers_until_the_next_ingest_rebuilds_it(fresh_seed_index, tmp_path):
+    from assistant.ingest.readers import READING_VERSION
+    from assistant.store.index import FORMAT_VERSION
+
+    _as_format_one(fresh_seed_index)
+    assistant = Assistant.open(fresh_seed_index)
+    assert assistant.ask("Who is the interior minister?").found, "an old index still answers"
+    before = set(assistant.snapshot().text.all_chunk_texts()[0])
+    extra = tmp_path / "extra.txt"
+    extra.write_text("The harbour ferry leaves every hour from the north pier.\n")
+    report = assistant.ingest([extra])
+    assert len(report.notices) == 1 and "format 1" in report.notices[0] and "re-reading its 1 file" in report.notices[0]
+    assert report.documents_added == 2, "the old index's own file is re-read, not mixed in"
+    snapshot = assistant.snapshot()
+    assert snapshot.manifest.format_version == FORMAT_VERSION
+    assert snapshot.manifest.chunker["reading"] == READING_VERSION
+    assert min(set(snapshot.text.all_chunk_texts()[0])) > max(before), "ids are never reused"
+    assert {Path(d.sources[0]).name for d in assistant.documents()} == {SEED_FILE.name, "extra.txt"}
+    assert assistant.ingest([extra]).notices == [], "a rebuilt index is not rebuilt again"

@@ -16,11 +16,12 @@ def _read(path: Path):
     return read_document(path, data, hashlib.sha256(data).hexdigest())
 
 
-def test_text_keeps_exact_content(tmp_path):
+def test_text_joins_wrapped_lines_and_keeps_paragraphs(tmp_path):
     path = tmp_path / "note.txt"
-    path.write_text("First line.\r\nSecond line.\n", encoding="utf-8")
+    path.write_text("First line\r\ncontinues here.\r\n\r\nSecond paragraph.\n", encoding="utf-8")
     doc = _read(path)
-    assert doc.text == "First line.\nSecond line.\n"
+    assert doc.text == "First line continues here.\n\nSecond paragraph."
+    assert [doc.text[b.start : b.end] for b in doc.blocks] == ["First line continues here.", "Second paragraph."]
     assert doc.format == "text" and doc.title == "note"
     assert [(p.page, p.start, p.end) for p in doc.pages] == [(1, 0, len(doc.text))]
 

@@ -192,6 +192,8 @@ class ChatHandlers:
             summary += ". Not indexed:\n" + "\n".join(lines)
         else:
             summary += "."
+        if report is not None and report.notices:
+            summary = "\n".join(esc(n) for n in report.notices) + "\n\n" + summary
         return (summary, *self.document_rows(), None)
 
     def remove_document(self, doc_id: str | None) -> tuple[Any, ...]:
@@ -223,8 +225,9 @@ class ChatHandlers:
             report = self.assistant.ingest(existing, prune=True, progress=self._progress_callback(progress))
         except AssistantError as exc:
             return (esc(str(exc)), *self.document_rows())
+        notices = "".join(f"{esc(n)}\n\n" for n in report.notices)
         return (
-            f"Re-indexed: {report.files_read} changed, {report.files_unchanged} unchanged, "
+            f"{notices}Re-indexed: {report.files_read} changed, {report.files_unchanged} unchanged, "
             f"{report.sources_removed} removed.",
             *self.document_rows(),
         )

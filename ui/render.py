@@ -107,7 +107,8 @@ def answer_plain(answer: Answer) -> str:
         lines.append("")
         for c in answer.citations:
             page = f", p. {c.page}" if c.page is not None else ""
-            lines.append(f'[{c.marker}] {c.title or c.source}{page}: "{c.quote}"')
+            section = f", {c.heading}" if c.heading else ""
+            lines.append(f'[{c.marker}] {c.title or c.source}{page}{section}: "{c.quote}"')
     return "\n".join(lines)
 
 
@@ -163,10 +164,11 @@ def _context(
     )
 
 
-def _title(source: str, title: str, page: int | None) -> str:
+def _title(source: str, title: str, page: int | None, heading: str = "") -> str:
     name = title or source.rsplit("/", 1)[-1]
     page_part = f' <span class="page">p. {page}</span>' if page is not None else ""
-    return f'<span class="doc-name" title="{esc(source)}">{esc(name)}</span>{page_part}'
+    section = f' <span class="section">{esc(heading)}</span>' if heading else ""
+    return f'<span class="doc-name" title="{esc(source)}">{esc(name)}</span>{page_part}{section}'
 
 
 def citation_card(
@@ -185,7 +187,7 @@ def citation_card(
         f'<div class="source-card" id="{source_anchor(turn, citation.marker)}" '
         f'data-marker="{citation.marker}">'
         f'<div class="source-head"><span class="marker">[{citation.marker}]</span> '
-        f"{_title(citation.source, citation.title, citation.page)}</div>"
+        f"{_title(citation.source, citation.title, citation.page, citation.heading)}</div>"
         f'<blockquote class="passage">{highlight(body_text, spans)}</blockquote>'
         f"{_why(passage, citation)}{_context(doc_text, start, end, doc_spans)}</div>"
     )
@@ -196,7 +198,7 @@ def related_card(passage: Passage, rank: int, doc_text: str | None) -> str:
     return (
         f'<div class="source-card related" data-rank="{rank}">'
         f'<div class="source-head"><span class="marker">{rank}.</span> '
-        f"{_title(passage.source, passage.title, passage.page)}</div>"
+        f"{_title(passage.source, passage.title, passage.page, passage.heading)}</div>"
         f'<blockquote class="passage">{esc(passage.text)}</blockquote>'
         f"{_why(passage, None)}{_context(doc_text, passage.start, passage.end, [])}</div>"
     )

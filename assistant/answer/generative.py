@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..embedding import Embedder, load_embedder
-from ..ingest.chunker import punkt
+from ..ingest.segment import punkt
 from ..llm.backends import ChatModel, LLMError, LocalGGUF, Message, OpenAICompatible, complete
 from ..llm.model_files import resolve_model
 from ..llm.prompts import PromptLibrary
@@ -332,7 +332,7 @@ def _citation(marker: int, passage: Passage, support: Support) -> Citation:
         chunk_id=passage.chunk_id, doc_id=passage.doc_id, quote=sentence.text, start=sentence.start,
         end=sentence.end, passage_start=sentence.start - passage.start, passage_end=sentence.end - passage.start,
         score=support.score, fused_score=passage.fused_score, dense_rank=passage.dense_rank,
-        bm25_rank=passage.bm25_rank,
+        bm25_rank=passage.bm25_rank, heading=passage.heading,
     )
 
 

@@ -27,7 +27,7 @@ from ..store.index import IndexDirectory, Writer
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
-from .readers import UnreadableFile, is_supported, read_document
+from .readers import READING_VERSION, UnreadableFile, is_supported, read_document
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, current_file)`` while files are processed."""
@@ -80,6 +80,7 @@ class Ingestor:
             "chunk_tokens": self.settings.chunk_tokens,
             "overlap_tokens": self.settings.chunk_overlap_tokens,
             "tokenizer": self.settings.embedding_model_name,
+            "reading": READING_VERSION,
         }
 
     def run(
@@ -93,6 +94,8 @@ class Ingestor:
         files, skipped = discover(paths)
         report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
         with index.writer(self.embedder.identity, self.chunker_settings) as writer:
+            if writer.rebuild_reason:
+                files = self._with_stale_sources(files, writer, report)
             pending: list[_Pending] = []
             pending_texts = 0
             new_sources: list[tuple[str, str]] = []
@@ -144,7 +147,7 @@ class Ingestor:
         """Remove a document by id (or unique id prefix) or by one of its file paths."""
         started = time.perf_counter()
         report = IngestReport()
-        with index.writer(self.embedder.identity, self.chunker_settings) as writer:
+        with index.writer(self.embedder.identity, self.chunker_settings, rebuild_stale=False) as writer:
             sources = writer.text.sources()
             resolved = str(Path(target).expanduser().resolve())
             if target in sources or resolved in sources:
@@ -163,6 +166,18 @@ class Ingestor:
             writer.commit()
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _with_stale_sources(files: list[Path], writer: Writer, report: IngestReport) -> list[Path]:
+        """Add the stale index's own files to this run, so the rebuilt index loses none of them."""
+        kept = [Path(p) for p in writer.stale_sources if Path(p).is_file() and is_supported(Path(p))]
+        missing = len(writer.stale_sources) - len(kept)
+        report.notices.append(
+            f"Rebuilding the index: {writer.rebuild_reason}; re-reading its {len(kept)} file(s)"
+            + (f" ({missing} no longer exist and are dropped)." if missing else ".")
+        )
+        report.files_seen += len(set(kept) - set(files))
+        return sorted(set(files) | set(kept))
 
     def _drop_source(self, writer: Writer, path: str, report: IngestReport) -> None:
         if writer.text.doc_for_source(path) is None:
@@ -184,7 +199,7 @@ class Ingestor:
         for item in pending:
             sentences = TextStore.distinct_sentences(item.chunks)
             layout.append((len(item.chunks), len(sentences)))
-            texts.extend(c.text for c in item.chunks)
+            texts.extend(c.embedding_text for c in item.chunks)
             texts.extend(item.document.text[s.start : s.end] for s in sentences)
         vectors = self.embedder.encode(texts, batch_size=self.settings.embedding_batch_size)
         report.embeddings_computed += len(texts)

@@ -93,6 +93,7 @@ class HybridRetriever:
                     page=record.page, text=record.text, start=record.start, end=record.end,
                     fused_score=ev.fused, dense_rank=ev.dense_rank, dense_score=ev.dense_score,
                     sentence_score=ev.sentence_score, bm25_rank=ev.bm25_rank, bm25_score=ev.bm25_score,
+                    heading=record.heading,
                 )
             )
         return passages

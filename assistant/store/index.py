@@ -37,7 +37,10 @@ from .sentences import SentenceIndex
 from .textstore import TextStore
 from .vectors import FaissVectorStore
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 (no heading column, line-based reading) is still opened for questions; the next ingest
+# rebuilds it from its source files.
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 
@@ -88,7 +91,7 @@ def _fsync_dir(path: Path) -> None:
 
 def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Path) -> None:
     """Refuse an index built by another embedding model or format: its vectors would be meaningless."""
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_VERSIONS:
         raise IndexMismatchError(
             f"The index at {where} has format version {manifest.format_version}; this version of the "
             f"assistant reads version {FORMAT_VERSION}. Re-index your documents into a new directory "
@@ -134,8 +137,28 @@ class Snapshot:
         return self.directory.name
 
 
+def stale_reason(manifest: Manifest, chunker: dict) -> str | None:
+    """Why an index must be rebuilt before it can take new documents, or None if it need not be.
+
+    Mixing chunks cut by two different readers would make answers depend on when a file was added.
+    """
+    if manifest.format_version != FORMAT_VERSION:
+        return (
+            f"the index was written in format {manifest.format_version} and this version writes format "
+            f"{FORMAT_VERSION} (documents are now read as paragraphs and sentences, with headings)"
+        )
+    if manifest.chunker != chunker:
+        changed = sorted(k for k in {*manifest.chunker, *chunker} if manifest.chunker.get(k) != chunker.get(k))
+        return f"the reading and chunking settings changed ({', '.join(changed)})"
+    return None
+
+
 class Writer:
-    """A private copy of the live generation; ``commit`` makes it live, leaving it discards it."""
+    """A private copy of the live generation; ``commit`` makes it live, leaving it discards it.
+
+    ``rebuild_reason`` is set when the live generation was stale (see ``stale_reason``): the writer
+    then starts empty, and ``stale_sources`` lists the files the old generation held, to re-read.
+    """
 
     def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: FaissVectorStore):
         self.root = root
@@ -144,6 +167,8 @@ class Writer:
         self.text = text
         self.vectors = vectors
         self.committed = False
+        self.rebuild_reason: str | None = None
+        self.stale_sources: list[str] = []
 
     def commit(self) -> str:
         """Write everything, rename the folder into place, then switch CURRENT; returns the generation."""
@@ -224,19 +249,23 @@ class IndexDirectory:
                 shutil.rmtree(entry, ignore_errors=True)
 
     @contextmanager
-    def writer(self, identity: EmbeddingIdentity, chunker: dict) -> Iterator[Writer]:
+    def writer(self, identity: EmbeddingIdentity, chunker: dict, rebuild_stale: bool = True) -> Iterator[Writer]:
+        """A writer on a copy of the live generation, or on an empty one when the live generation is
+        stale and ``rebuild_stale`` (ingest) is set; removals pass False and keep the old format."""
         with self._lock():
             live = self.current()
+            reason, stale_sources = None, []
             if live is not None:
                 manifest = Manifest.read(self.root / live)
                 check_compatible(manifest, identity, self.root)
+                reason = stale_reason(manifest, chunker) if rebuild_stale else None
             self._sweep(keep={live} if live else set())
             generation = manifest.generation + 1 if live else 1
             workdir = self.root / f"gen-{generation:06d}.tmp-{os.getpid()}"
             workdir.mkdir()
             writer: Writer | None = None
             try:
-                if live is not None:
+                if live is not None and reason is None:
                     source = TextStore.open(self.root / live, read_only=True)
                     text = source.copy_to(workdir)
                     source.close()
@@ -244,12 +273,18 @@ class IndexDirectory:
                     new_manifest = Manifest(**{**asdict(manifest), "generation": generation, "chunker": chunker})
                 else:
                     text = TextStore.open(workdir)
+                    if live is not None:
+                        old = TextStore.open(self.root / live, read_only=True)
+                        stale_sources = sorted(old.sources())
+                        text.continue_ids_from(old.next_chunk_id())
+                        old.close()
                     vectors = FaissVectorStore(identity.dimension)
                     new_manifest = Manifest(
                         format_version=FORMAT_VERSION, embedding=asdict(identity), chunker=chunker,
                         generation=generation, created_at=_now(), updated_at=_now(),
                     )
                 writer = Writer(self.root, workdir, new_manifest, text, vectors)
+                writer.rebuild_reason, writer.stale_sources = reason, stale_sources
                 yield writer
             finally:
                 if writer is None or not writer.committed:

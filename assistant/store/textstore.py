@@ -35,7 +35,8 @@ CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, page INTEGER,
-    n_tokens INTEGER NOT NULL, sent_first INTEGER NOT NULL, sent_last INTEGER NOT NULL
+    n_tokens INTEGER NOT NULL, sent_first INTEGER NOT NULL, sent_last INTEGER NOT NULL,
+    heading TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
@@ -59,6 +60,7 @@ class ChunkRecord:
     page: int | None
     title: str
     source: str
+    heading: str = ""
 
 
 @dataclass
@@ -75,6 +77,10 @@ class TextStore:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
+        # Indexes of format 1 have no heading column; they stay readable until the next ingest
+        # rebuilds them.
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
+        self._heading = "c.heading" if "heading" in columns else "''"
         # One connection is shared by the UI's worker threads; SQLite calls here take microseconds.
         self._lock = threading.RLock()
 
@@ -111,13 +117,18 @@ class TextStore:
         with self._lock:
             self._db.execute(sql, params)
 
+    def next_chunk_id(self) -> int:
+        rows = self._query("SELECT value FROM meta WHERE key = 'next_chunk_id'")
+        return int(rows[0][0]) if rows else 1
+
+    def continue_ids_from(self, next_id: int) -> None:
+        """Start this store's id counter where another (an index being rebuilt) stopped."""
+        self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(next_id),))
+
     def allocate_chunk_ids(self, count: int) -> list[int]:
         """Ids from a counter that only grows, so a deleted chunk's id is never handed out again."""
-        rows = self._query("SELECT value FROM meta WHERE key = 'next_chunk_id'")
-        first = int(rows[0][0]) if rows else 1
-        self._execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(first + count),)
-        )
+        first = self.next_chunk_id()
+        self.continue_ids_from(first + count)
         return list(range(first, first + count))
 
     def doc_for_source(self, path: str) -> str | None:
@@ -148,12 +159,12 @@ class TextStore:
                 ],
             )
             self._db.executemany(
-                "INSERT INTO chunks (chunk_id, doc_id, text, start, end, page, n_tokens, sent_first, sent_last)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks (chunk_id, doc_id, text, start, end, page, n_tokens, sent_first, sent_last,"
+                " heading) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, c.n_tokens,
-                        index_of[c.sentences[0]], index_of[c.sentences[-1]],
+                        index_of[c.sentences[0]], index_of[c.sentences[-1]], c.heading,
                     )
                     for c in chunks
                 ],
@@ -186,8 +197,9 @@ class TextStore:
         return ids
 
     def all_chunk_texts(self) -> tuple[list[int], list[str]]:
-        rows = self._query("SELECT chunk_id, text FROM chunks ORDER BY chunk_id")
-        return [r[0] for r in rows], [r[1] for r in rows]
+        """Every chunk's id and the text BM25 indexes: its heading path, then its text."""
+        rows = self._query(f"SELECT c.chunk_id, {self._heading}, c.text FROM chunks c ORDER BY c.chunk_id")
+        return [r[0] for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else r[2] for r in rows]
 
     def chunk_sentence_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
         """``(chunk id per row, vectors)``: each chunk's sentences, for ``SentenceIndex``."""
@@ -205,11 +217,11 @@ class TextStore:
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
             "SELECT c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, d.title,"
-            " (SELECT MIN(path) FROM sources s WHERE s.doc_id = c.doc_id)"
+            f" (SELECT MIN(path) FROM sources s WHERE s.doc_id = c.doc_id), {self._heading}"
             f" FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
             tuple(chunk_ids),
         )
-        return {r[0]: ChunkRecord(*r[:7], source=r[7] or "") for r in rows}
+        return {r[0]: ChunkRecord(*r[:7], source=r[7] or "", heading=r[8]) for r in rows}
 
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         """The sentences (with their ingest-time vectors) of each chunk, in document order."""

@@ -1,0 +1,61 @@
+"""Read supported files into Documents: the text a person reads, its blocks, headings and pages.
+
+One module per format, each using that format's own library; all of them build their reading with
+``TextBuilder``, so every Document has the same shape: blocks (heading, paragraph, list item, table
+row, code, key: value field) separated by blank lines, each with its heading path, and pages.
+
+    >>> doc = read_document(Path("seeds/article.txt"), data, doc_id)
+    >>> doc.blocks[0].kind, doc.pages[0].page
+    ('paragraph', 1)
+
+Every reader raises ``UnreadableFile`` with a short reason a person can act on; the ingest run reports
+it and goes on with the other files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ...types import Document
+from .base import Reading, UnreadableFile
+from .docx import read_docx
+from .html import read_html
+from .markdown import read_markdown
+from .pdf import read_pdf
+from .text import read_text
+
+__all__ = ["SUPPORTED_SUFFIXES", "UnreadableFile", "is_supported", "read_document"]
+
+READING_VERSION = 2
+"""Bumped whenever readers or segmentation change what text or sentences a file yields; an index
+written by another version is rebuilt on the next ingest."""
+
+_READERS: dict[str, tuple[str, Callable[[Path, bytes], Reading]]] = {
+    ".txt": ("text", read_text),
+    ".md": ("markdown", read_markdown),
+    ".markdown": ("markdown", read_markdown),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".pdf": ("pdf", read_pdf),
+    ".docx": ("docx", read_docx),
+}
+SUPPORTED_SUFFIXES = tuple(_READERS)
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in _READERS
+
+
+def read_document(path: Path, data: bytes, doc_id: str) -> Document:
+    """Turn one file's bytes into a Document; raises ``UnreadableFile`` for empty or broken files."""
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    fmt, reader = _READERS[path.suffix.lower()]
+    reading = reader(path, data)
+    if not reading.text.strip():
+        raise UnreadableFile("no extractable text (a scanned PDF or an empty document?)")
+    return Document(
+        doc_id=doc_id, path=str(path), title=reading.title, text=reading.text, format=fmt,
+        pages=reading.pages, blocks=reading.blocks,
+    )

@@ -129,7 +129,9 @@ class Assistant:
                     continue
                 seen.add((s.doc_id, s.idx))
                 text = passage.text[s.start - passage.start : s.end - passage.start]
-                candidates.append(CandidateSentence(passage, rank, s.doc_id, s.idx, s.start, s.end, text, s.vector))
+                candidates.append(
+                    CandidateSentence(passage, rank, s.doc_id, s.idx, s.start, s.end, text, s.vector, s.heading)
+                )
         timings["candidates"] = time.perf_counter() - t
         request = AnswerRequest(
             question=question,

@@ -59,8 +59,11 @@ class Document:
 
 @dataclass(frozen=True)
 class SentenceSpan:
+    """A quotable unit: ``Document.text[start:end]``, under the section ``heading`` (a path, or "")."""
+
     start: int
     end: int
+    heading: str = ""
 
 
 @dataclass

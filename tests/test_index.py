@@ -82,7 +82,7 @@ def test_bm25_from_another_analyzer_is_rebuilt_on_open(fresh_seed_index):
 
 
 def _as_format_one(index_dir) -> None:
-    """Turn a fresh index into what the line-based reader wrote: format 1, no heading column."""
+    """Turn a fresh index into what the line-based reader wrote: format 1, no heading columns."""
     import sqlite3
 
     generation = index_dir / IndexDirectory(index_dir).current()
@@ -92,6 +92,7 @@ def _as_format_one(index_dir) -> None:
     (generation / "manifest.json").write_text(json.dumps(manifest))
     db = sqlite3.connect(generation / "chunks.sqlite")
     db.execute("ALTER TABLE chunks DROP COLUMN heading")
+    db.execute("ALTER TABLE sentences DROP COLUMN heading")
     db.commit()
     db.close()
 

@@ -133,3 +133,17 @@ def test_docx_headings_and_code_from_styles():
     assert "\nfrom starlette.applications import Starlette\n" in code, "a listing keeps its lines"
     rows = [text for kind, text in kinds if kind == "table_row"]
     assert len(rows) == 10 and all(" | " in r for r in rows)
+
+
+def test_citation_carries_the_quoted_sentence_section_and_page(tmp_path):
+    from assistant import Assistant
+
+    bot = Assistant.open(tmp_path / "index", create=True)
+    bot.ingest([REAL / "libtasn1-manual.pdf"])
+    answer = bot.ask("Which header file must a program include to use libtasn1?")
+    assert answer.found
+    cited = answer.citations[0]
+    assert cited.quote == "The header file of this library is libtasn1.h."
+    assert cited.heading == "2 ASN.1 structure handling > 2.4 Library Notes"
+    assert cited.page == 7
+    assert answer.passages[0].heading.startswith("2 ASN.1 structure handling")

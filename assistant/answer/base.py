@@ -28,6 +28,7 @@ class CandidateSentence:
     end: int
     text: str
     vector: np.ndarray
+    heading: str = ""
 
 
 @dataclass

@@ -52,7 +52,7 @@ class ExtractiveAnswerer:
                     chunk_id=passage.chunk_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
                     passage_start=c.start - passage.start, passage_end=c.end - passage.start,
                     score=round(item.support, 4), fused_score=passage.fused_score,
-                    dense_rank=passage.dense_rank, bm25_rank=passage.bm25_rank, heading=passage.heading,
+                    dense_rank=passage.dense_rank, bm25_rank=passage.bm25_rank, heading=c.heading,
                 )
             )
             parts.append(f"{c.text} [{marker}]")

@@ -332,7 +332,7 @@ def _citation(marker: int, passage: Passage, support: Support) -> Citation:
         chunk_id=passage.chunk_id, doc_id=passage.doc_id, quote=sentence.text, start=sentence.start,
         end=sentence.end, passage_start=sentence.start - passage.start, passage_end=sentence.end - passage.start,
         score=support.score, fused_score=passage.fused_score, dense_rank=passage.dense_rank,
-        bm25_rank=passage.bm25_rank, heading=passage.heading,
+        bm25_rank=passage.bm25_rank, heading=sentence.heading,
     )
 
 

@@ -16,10 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..embedding import Embedder
-from ..types import Block, Chunk, Document, SentenceSpan
+from ..types import Chunk, Document, SentenceSpan
 from .segment import Unit, blocks_of, segment, trim
-
-HEADING_SEPARATOR = " > "
 
 
 @dataclass(frozen=True)
@@ -41,9 +39,8 @@ class SentenceChunker:
         self.chunk_tokens = chunk_tokens
         self.overlap_tokens = overlap_tokens
 
-    def _split_long(self, text: str, unit: Unit, n_tokens: int) -> list[_Sized]:
+    def _split_long(self, text: str, unit: Unit, span: SentenceSpan, n_tokens: int) -> list[_Sized]:
         """A unit longer than a chunk (a code listing, a wide table row) is cut at token boundaries."""
-        span = unit.span
         if n_tokens <= self.chunk_tokens:
             return [_Sized(span, n_tokens, unit.block)]
         offsets = self.embedder.token_offsets(text[span.start : span.end])
@@ -52,15 +49,16 @@ class SentenceChunker:
             window = offsets[i : i + self.chunk_tokens]
             a, b = trim(text, span.start + window[0][0], span.start + window[-1][1])
             if b > a:
-                pieces.append(_Sized(SentenceSpan(a, b), len(window), unit.block))
+                pieces.append(_Sized(SentenceSpan(a, b, span.heading), len(window), unit.block))
         return pieces
 
     def chunk(self, document: Document) -> list[Chunk]:
         units = segment(document)
+        blocks = blocks_of(document)
         counts = self.embedder.count_tokens([document.text[u.start : u.end] for u in units])
         sized: list[_Sized] = []
         for unit, count in zip(units, counts):
-            sized.extend(self._split_long(document.text, unit, count))
+            sized.extend(self._split_long(document.text, unit, unit.span(blocks), count))
         chunks: list[Chunk] = []
         paged = len(document.pages) > 1
         for page in document.pages:
@@ -69,14 +67,12 @@ class SentenceChunker:
         return chunks
 
     def _pack(self, document: Document, units: list[_Sized], page: int | None) -> list[Chunk]:
-        blocks = blocks_of(document)
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
-            j = self._end(blocks, units, i)
+            j = self._end(units, i)
             members = units[i:j]
             start, end = members[0].span.start, members[-1].span.end
-            heading = blocks[members[0].block].heading
             chunks.append(
                 Chunk(
                     doc_id=document.doc_id,
@@ -86,7 +82,7 @@ class SentenceChunker:
                     page=page,
                     sentences=[m.span for m in members],
                     n_tokens=sum(m.tokens for m in members),
-                    heading=HEADING_SEPARATOR.join(heading),
+                    heading=members[0].span.heading,
                 )
             )
             if j >= len(units):
@@ -97,20 +93,20 @@ class SentenceChunker:
             while (
                 back - 1 > i
                 and overlap + units[back - 1].tokens <= self.overlap_tokens
-                and _section(blocks, units[back - 1]) == _section(blocks, units[j])
+                and units[back - 1].span.heading == units[j].span.heading
             ):
                 back -= 1
                 overlap += units[back].tokens
             i = back
         return chunks
 
-    def _end(self, blocks: list[Block], units: list[_Sized], i: int) -> int:
+    def _end(self, units: list[_Sized], i: int) -> int:
         """Where the chunk starting at unit ``i`` ends: as full as the limit allows, but at a new
         section once it holds a quarter of the limit, and back at the last block boundary when that
         keeps at least half of it."""
         j, total, boundary = i, 0, None
         while j < len(units) and (j == i or total + units[j].tokens <= self.chunk_tokens):
-            if j > i and total >= self.chunk_tokens // 4 and _section(blocks, units[j]) != _section(blocks, units[j - 1]):
+            if j > i and total >= self.chunk_tokens // 4 and units[j].span.heading != units[j - 1].span.heading:
                 return j
             if j > i and units[j].block != units[j - 1].block and total >= self.chunk_tokens // 2:
                 boundary = j
@@ -120,6 +116,3 @@ class SentenceChunker:
             return boundary
         return j
 
-
-def _section(blocks: list[Block], unit: _Sized) -> tuple[str, ...]:
-    return blocks[unit.block].heading

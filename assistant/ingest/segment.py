@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..types import Block, Document, SentenceSpan
 
+HEADING_SEPARATOR = " > "
 MAX_UNIT_WORDS = 60
 MIN_UNIT_WORDS = 3
 _PROSE = {"paragraph", "list_item", "field"}
@@ -55,9 +56,8 @@ class Unit:
     end: int
     block: int
 
-    @property
-    def span(self) -> SentenceSpan:
-        return SentenceSpan(self.start, self.end)
+    def span(self, blocks: list[Block]) -> SentenceSpan:
+        return SentenceSpan(self.start, self.end, HEADING_SEPARATOR.join(blocks[self.block].heading))
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:

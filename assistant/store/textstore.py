@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL, PRIMARY KEY (doc_id, idx)
+    vector BLOB NOT NULL, heading TEXT NOT NULL DEFAULT '', PRIMARY KEY (doc_id, idx)
 );
 """
 
@@ -70,6 +70,7 @@ class SentenceRecord:
     start: int
     end: int
     vector: np.ndarray
+    heading: str = ""
 
 
 class TextStore:
@@ -81,6 +82,8 @@ class TextStore:
         # rebuilds them.
         columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
         self._heading = "c.heading" if "heading" in columns else "''"
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}
+        self._sentence_heading = "s.heading" if "heading" in columns else "''"
         # One connection is shared by the UI's worker threads; SQLite calls here take microseconds.
         self._lock = threading.RLock()
 
@@ -152,9 +155,9 @@ class TextStore:
         )
         with self._lock:
             self._db.executemany(
-                "INSERT INTO sentences (doc_id, idx, start, end, vector) VALUES (?,?,?,?,?)",
+                "INSERT INTO sentences (doc_id, idx, start, end, vector, heading) VALUES (?,?,?,?,?,?)",
                 [
-                    (document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes())
+                    (document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes(), s.heading)
                     for i, s in enumerate(spans)
                 ],
             )
@@ -229,14 +232,16 @@ class TextStore:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
-            "SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector FROM chunks c"
+            f"SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector, {self._sentence_heading} FROM chunks c"
             " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
             f" WHERE c.chunk_id IN ({marks}) ORDER BY c.chunk_id, s.idx",
             tuple(chunk_ids),
         )
         out: dict[int, list[SentenceRecord]] = {cid: [] for cid in chunk_ids}
-        for chunk_id, doc_id, idx, start, end, blob in rows:
-            out[chunk_id].append(SentenceRecord(doc_id, idx, start, end, np.frombuffer(blob, dtype=np.float32)))
+        for chunk_id, doc_id, idx, start, end, blob, heading in rows:
+            out[chunk_id].append(
+                SentenceRecord(doc_id, idx, start, end, np.frombuffer(blob, dtype=np.float32), heading)
+            )
         return out
 
     def documents(self) -> list[DocumentInfo]:

@@ -124,6 +124,14 @@ def test_plain_copy_lists_sources_without_markup():
     assert f'[1] Evil "title" <i>, p. 3: "{QUOTE}"' in text
 
 
+def test_section_heading_shows_in_the_card_and_the_copy():
+    answer = make_answer()
+    answer.citations[0].heading = "Safety > <Crime> bosses"
+    card = sources_html(answer, turn=0)
+    assert '<span class="section">Safety &gt; &lt;Crime&gt; bosses</span>' in card
+    assert "p. 3, Safety > <Crime> bosses:" in answer_plain(answer)
+
+
 def test_real_abstention_renders_closest_passages(seed_assistant):
     answer = seed_assistant.ask("Who won the football World Cup?")
     assert not answer.found

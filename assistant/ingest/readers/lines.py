@@ -27,6 +27,7 @@ LIST_ITEM = re.compile(
 NUMBERED_HEADING = re.compile(
     r"^\s*(?:(?:chapter|section|part)\s+)?(\d{1,2}(?:\.\d{1,2}){0,4})\.?:?\s+\S|^\s*appendix\s+([A-Z\d]{1,2})\b", re.I
 )
+_TYPE_NAME = re.compile(r"\b[A-Z]+\d+\b")
 _CODE_LIKE = re.compile(r"[_=(){}<>\[\]]")
 # Table-of-contents and index entries: a run of leader dots ending in a page reference.
 LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlcdm,\s–-]*$", re.I)
@@ -35,6 +36,10 @@ NUMBERED_CLAUSE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,4})[.)]?\s+\S")
 UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 FIELD = re.compile(r"^[A-Za-z][\w .-]{0,40}:\s+\S")
+# A term and its description in a reference manual ("Returns: ...", "len: length of the data"); a
+# term of several words starts a block only after a full stop, so a wrapped "flags defined are: x"
+# stays in its sentence.
+TERM = re.compile(r"^[A-Za-z_][\w.-]*(?: [\w.-]+){0,2}:\s+\S")
 _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _TRAILING_NUMBER = re.compile(r"\b(\d{1,4}|[ivxlcdm]{1,7})\s*$", re.I)
@@ -120,6 +125,8 @@ def heading_level(line: str) -> int | None:
     rest = line[match.end() - 1 :].strip()
     if not rest[:1].isupper() or _CODE_LIKE.search(rest):
         return None
+    if rest.upper() == rest and _TYPE_NAME.search(rest):
+        return None  # "4 CARD32 PRIORITY": a row of a binary format's table, not a section
     if rest.endswith(".") and len(rest.split()) > 4:
         return None
     return match.group(1).count(".") + 1
@@ -256,6 +263,11 @@ class LineReader:
                 if LIST_ITEM.match(line):
                     flush()
                     kind = "list_item"
+                elif TERM.match(line) and (
+                    not current or ":" in line.split()[0] or _TERMINAL.search(current[-1][0])
+                ):
+                    flush()
+                    kind = "field"
                 elif not current:
                     kind = "paragraph"
                 current.append((line, number))

@@ -125,7 +125,7 @@ class Assistant:
         seen: set[tuple[str, int]] = set()
         for rank, passage in enumerate(quotable):
             for s in sentences.get(passage.chunk_id, []):
-                if (s.doc_id, s.idx) in seen:
+                if not s.quotable or (s.doc_id, s.idx) in seen:
                     continue
                 seen.add((s.doc_id, s.idx))
                 text = passage.text[s.start - passage.start : s.end - passage.start]

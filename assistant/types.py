@@ -59,11 +59,16 @@ class Document:
 
 @dataclass(frozen=True)
 class SentenceSpan:
-    """A quotable unit: ``Document.text[start:end]``, under the section ``heading`` (a path, or "")."""
+    """A unit of ``Document.text[start:end]`` under the section ``heading`` (a path, or "").
+
+    Sentences, rows and listings are ``quotable``; a heading is embedded and searched like a sentence
+    (a question often names the section it is about) but never quoted as an answer.
+    """
 
     start: int
     end: int
     heading: str = ""
+    quotable: bool = True
 
 
 @dataclass

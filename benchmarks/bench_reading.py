@@ -61,19 +61,22 @@ def measure(fixtures: Path, questions: Path) -> dict:
         for chunk_id in chunk_ids:
             record = records[chunk_id]
             entry = documents.setdefault(
-                names[record.doc_id], {"chunks": 0, "sentences": 0, "fragments": 0, "long": 0}
+                names[record.doc_id], {"chunks": 0, "sentences": 0, "fragments": 0, "long": 0, "embeddings": 0}
             )
             entry["chunks"] += 1
+            entry["embeddings"] += 1
             for sentence in per_chunk[chunk_id]:
                 if (sentence.doc_id, sentence.idx) in seen:
                     continue
                 seen.add((sentence.doc_id, sentence.idx))
+                entry["embeddings"] += 1
+                # Headings are embedded but not quotable; revisions before the reading layer have none.
+                if not getattr(sentence, "quotable", True):
+                    continue
                 words = len(texts[sentence.doc_id][sentence.start : sentence.end].split())
                 entry["sentences"] += 1
                 entry["fragments"] += words < FRAGMENT_WORDS
                 entry["long"] += words > LONG_WORDS
-        for entry in documents.values():
-            entry["embeddings"] = entry["chunks"] + entry["sentences"]
         evaluation = evaluate(str(questions), assistant=bot)
         return {
             "package": str(Path(package.__file__).parent),

@@ -15,7 +15,7 @@ def _read(path: Path):
 
 
 def _units(doc) -> list[str]:
-    return [doc.text[u.start : u.end] for u in segment(doc)]
+    return [doc.text[u.start : u.end] for u in segment(doc) if u.quotable]
 
 
 def _kinds(doc) -> list[tuple[str, str]]:
@@ -162,3 +162,27 @@ def test_docx_headings_lists_and_tables(tmp_path):
         ("table_row", "Linux | supported"),
     ]
     assert doc.blocks[-1].heading == ("Release notes", "Fixes")
+
+
+def test_plain_text_pages_drop_running_headers_and_footers(tmp_path):
+    topics = ["Colours", "Greetings", "Errors", "Security"]
+    endings = ["before any other message.", "once per session.", "when a request fails.", "over TLS only."]
+    pages = []
+    for number, topic in enumerate(topics, start=1):
+        header = "" if number == 1 else "RFC 9999                 Widget Protocol                  May 2026\n\n"
+        pages.append(
+            f"{header}{number}.  {topic}\n\n"
+            f"   Peers that implement the widget protocol exchange {topic.lower()} messages, and they\n"
+            f"   do so {endings[number - 1]}\n\n"
+            f"Doe                        Informational                    [Page {number}]\n"
+        )
+    path = tmp_path / "rfc9999.txt"
+    path.write_text("\f\n".join(pages))
+    doc = _read(path)
+    assert "RFC 9999" not in doc.text and "[Page" not in doc.text
+    assert (
+        "Peers that implement the widget protocol exchange errors messages, and they do so when a request fails."
+        in _units(doc)
+    )
+    errors = next(b for b in doc.blocks if "errors messages" in doc.text[b.start : b.end])
+    assert errors.heading == ("3. Errors",)

@@ -24,7 +24,7 @@ def _read(name: str):
 
 def _units(name: str) -> list[str]:
     doc, units = _read(name)
-    return [doc.text[u.start : u.end] for u in units]
+    return [doc.text[u.start : u.end] for u in units if u.quotable]
 
 
 def test_fixtures_cover_every_format():
@@ -45,7 +45,7 @@ def test_offsets_blocks_and_units_are_consistent(name):
         text = doc.text[unit.start : unit.end]
         assert text == text.strip() and text
         block = doc.blocks[unit.block]
-        assert block.start <= unit.start < block.end and block.kind != "heading"
+        assert block.start <= unit.start < block.end and unit.quotable == (block.kind != "heading")
         if block.kind in ("paragraph", "list_item", "field"):
             following = doc.blocks[unit.block + 1] if unit.end > block.end else None
             assert following is None or (following.kind == block.kind != "paragraph" and unit.end <= following.end), (
@@ -54,7 +54,7 @@ def test_offsets_blocks_and_units_are_consistent(name):
             assert len(text.split()) <= MAX_UNIT_WORDS
     for page in doc.pages:
         assert 0 <= page.start <= page.end <= len(doc.text)
-    fragments = sum(len(doc.text[u.start : u.end].split()) < 3 for u in units)
+    fragments = sum(len(doc.text[u.start : u.end].split()) < 3 for u in units if u.quotable)
     assert fragments <= max(2, len(units) // 20)
 
 
@@ -71,7 +71,7 @@ def test_wrapped_licence_clause_comes_back_whole():
 
 def test_pdf_manual_toc_headers_and_hyphenation():
     doc, units = _read("libtasn1-manual.pdf")
-    texts = [doc.text[u.start : u.end] for u in units]
+    texts = [doc.text[u.start : u.end] for u in units if u.quotable]
     toc = next(p for p in doc.pages if p.page == 3)
     assert not any(toc.start <= u.start < toc.end for u in units), "the table of contents yields no candidates"
     assert not any(". . . ." in t or t.strip(" .") == "" for t in texts)

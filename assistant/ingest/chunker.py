@@ -72,7 +72,10 @@ class SentenceChunker:
         while i < len(units):
             j = self._end(units, i)
             members = units[i:j]
-            start, end = members[0].span.start, members[-1].span.end
+            # The chunk's text starts at its first quotable unit: a heading it opens with is in its
+            # sentences (searched) and its heading path (embedded), and would only repeat there.
+            quotable = [m for m in members if m.span.quotable] or members
+            start, end = quotable[0].span.start, members[-1].span.end
             chunks.append(
                 Chunk(
                     doc_id=document.doc_id,
@@ -113,6 +116,8 @@ class SentenceChunker:
             total += units[j].tokens
             j += 1
         if j < len(units) and boundary is not None and units[j].block == units[j - 1].block:
-            return boundary
+            j = boundary
+        while j < len(units) and j - 1 > i and not units[j - 1].span.quotable:
+            j -= 1  # a heading opens the next chunk, never closes this one
         return j
 

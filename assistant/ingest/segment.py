@@ -1,12 +1,14 @@
-"""Split a Document's blocks into the units an answer can quote: sentences, rows, code.
+"""Split a Document's blocks into units: the sentences, rows and listings an answer can quote, and
+the headings that name them.
 
 Prose blocks (paragraphs, list items, fields) are split into sentences by the trained Punkt model that
 ships with llama-index-core, run on the block's joined text, so a sentence never spans two blocks and
 never stops at a wrapped line. A unit that is too long to quote (a legal clause, a run-on list) is cut
 at clause boundaries; a fragment (under three words, or only numbers and punctuation) joins its
-neighbour instead of becoming a candidate. Headings are not units: they name the units below them.
+neighbour instead of becoming a candidate. A heading is a unit of its own that is searched but never
+quoted (``quotable=False``): it names the units below it.
 
-    >>> units = segment(document)
+    >>> units = [u for u in segment(document) if u.quotable]
     >>> document.text[units[0].start:units[0].end]
     'The licence is granted to every recipient.'
 """
@@ -49,15 +51,18 @@ def punkt():
 
 @dataclass(frozen=True)
 class Unit:
-    """One quotable span of ``Document.text`` and the index of the block it starts in (a fragment
-    joined to its sibling list item or table row makes a unit that ends in the next block)."""
+    """One span of ``Document.text`` and the index of the block it starts in (a fragment joined to
+    its sibling list item or table row makes a unit that ends in the next block). Headings are
+    units with ``quotable=False``."""
 
     start: int
     end: int
     block: int
+    quotable: bool = True
 
     def span(self, blocks: list[Block]) -> SentenceSpan:
-        return SentenceSpan(self.start, self.end, HEADING_SEPARATOR.join(blocks[self.block].heading))
+        heading = HEADING_SEPARATOR.join(blocks[self.block].heading)
+        return SentenceSpan(self.start, self.end, heading, self.quotable)
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -115,7 +120,7 @@ def split_clauses(text: str, start: int, end: int, max_words: int = MAX_UNIT_WOR
 
 def _block_units(text: str, block: Block, index: int) -> list[Unit]:
     if block.kind == "heading":
-        return []
+        return [Unit(block.start, block.end, index, quotable=False)]
     if block.kind in _PROSE:
         spans = [(block.start + s, block.start + e) for s, e in punkt().span_tokenize(text[block.start : block.end])]
     else:
@@ -146,13 +151,17 @@ def _merge_fragments(text: str, blocks: list[Block], units: list[Unit]) -> list[
     out: list[Unit] = []
     carry: Unit | None = None
     for unit in units:
+        if not unit.quotable:
+            out.append(unit)
+            carry = None
+            continue
         if carry is not None:
             if _joinable(blocks, carry, unit):
                 unit = Unit(carry.start, unit.end, carry.block)
             carry = None
         if not _is_fragment(text[unit.start : unit.end], blocks[unit.block]):
             out.append(unit)
-        elif out and _joinable(blocks, out[-1], unit):
+        elif out and out[-1].quotable and _joinable(blocks, out[-1], unit):
             out[-1] = Unit(out[-1].start, unit.end, out[-1].block)
         else:
             carry = unit
@@ -174,8 +183,8 @@ def blocks_of(document: Document) -> list[Block]:
 
 
 def segment(document: Document) -> list[Unit]:
-    """The quotable units of a document, in order, none crossing a block boundary except fragments
-    joined to a sibling list item or table row."""
+    """A document's units in order: quotable ones that never cross a block boundary (except a
+    fragment joined to a sibling list item or table row), and its headings."""
     blocks = blocks_of(document)
     units: list[Unit] = []
     for index, block in enumerate(blocks):

@@ -270,7 +270,9 @@ class IndexDirectory:
                     text = source.copy_to(workdir)
                     source.close()
                     vectors = FaissVectorStore.load(self.root / live)
-                    new_manifest = Manifest(**{**asdict(manifest), "generation": generation, "chunker": chunker})
+                    # A removal keeps the settings the chunks were cut with, so staleness is not lost.
+                    kept = chunker if rebuild_stale else manifest.chunker
+                    new_manifest = Manifest(**{**asdict(manifest), "generation": generation, "chunker": kept})
                 else:
                     text = TextStore.open(workdir)
                     if live is not None:

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL, heading TEXT NOT NULL DEFAULT '', PRIMARY KEY (doc_id, idx)
+    vector BLOB NOT NULL, heading TEXT NOT NULL DEFAULT '', quotable INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (doc_id, idx)
 );
 """
 
@@ -71,6 +72,7 @@ class SentenceRecord:
     end: int
     vector: np.ndarray
     heading: str = ""
+    quotable: bool = True
 
 
 class TextStore:
@@ -84,6 +86,7 @@ class TextStore:
         self._heading = "c.heading" if "heading" in columns else "''"
         columns = {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}
         self._sentence_heading = "s.heading" if "heading" in columns else "''"
+        self._quotable = "s.quotable" if "quotable" in columns else "1"
         # One connection is shared by the UI's worker threads; SQLite calls here take microseconds.
         self._lock = threading.RLock()
 
@@ -155,9 +158,12 @@ class TextStore:
         )
         with self._lock:
             self._db.executemany(
-                "INSERT INTO sentences (doc_id, idx, start, end, vector, heading) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO sentences (doc_id, idx, start, end, vector, heading, quotable) VALUES (?,?,?,?,?,?,?)",
                 [
-                    (document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes(), s.heading)
+                    (
+                        document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes(),
+                        s.heading, int(s.quotable),
+                    )
                     for i, s in enumerate(spans)
                 ],
             )
@@ -227,21 +233,22 @@ class TextStore:
         return {r[0]: ChunkRecord(*r[:7], source=r[7] or "", heading=r[8]) for r in rows}
 
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
-        """The sentences (with their ingest-time vectors) of each chunk, in document order."""
+        """The sentences (with their ingest-time vectors) of each chunk, in document order; headings
+        come with ``quotable=False``."""
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
-            f"SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector, {self._sentence_heading} FROM chunks c"
+            f"SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector, {self._sentence_heading}, {self._quotable}"
+            " FROM chunks c"
             " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
             f" WHERE c.chunk_id IN ({marks}) ORDER BY c.chunk_id, s.idx",
             tuple(chunk_ids),
         )
         out: dict[int, list[SentenceRecord]] = {cid: [] for cid in chunk_ids}
-        for chunk_id, doc_id, idx, start, end, blob, heading in rows:
-            out[chunk_id].append(
-                SentenceRecord(doc_id, idx, start, end, np.frombuffer(blob, dtype=np.float32), heading)
-            )
+        for chunk_id, doc_id, idx, start, end, blob, heading, quotable in rows:
+            vector = np.frombuffer(blob, dtype=np.float32)
+            out[chunk_id].append(SentenceRecord(doc_id, idx, start, end, vector, heading, bool(quotable)))
         return out
 
     def documents(self) -> list[DocumentInfo]:

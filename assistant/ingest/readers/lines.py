@@ -103,13 +103,16 @@ def strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
     cleaned = []
     for number, (page, picked) in enumerate(zip(pages, edges)):
         drop = set()
-        for where, i in picked:
-            offset = step(page[i], number)
-            if (
-                PAGE_NUMBER.match(page[i])
-                or shapes[(where, _edge_key(page[i]))] >= repeated
-                or (offset is not None and steps[(where, offset)] >= 3)
-            ):
+        # From each edge inwards: a second line goes only after the first (a two-line header).
+        for where in ("top", "bottom"):
+            for _, i in [p for p in picked if p[0] == where][:: 1 if where == "top" else -1]:
+                offset = step(page[i], number)
+                if not (
+                    PAGE_NUMBER.match(page[i])
+                    or shapes[(where, _edge_key(page[i]))] >= repeated
+                    or (offset is not None and steps[(where, offset)] >= 3)
+                ):
+                    break
                 drop.add(i)
         cleaned.append([line for i, line in enumerate(page) if i not in drop])
     return cleaned

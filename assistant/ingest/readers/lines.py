@@ -242,8 +242,11 @@ class LineReader:
         def flush() -> None:
             if current:
                 text, starts = self._join_lines([line for line, _ in current])
-                breaks = [(start, page) for start, (_, page), (_, before) in zip(starts[1:], current[1:], current) if page != before]
-                self.builder.block(kind, text, page=current[0][1], breaks=breaks)
+                pages_of = [page for _, page in current]
+                breaks = [
+                    (start, page) for start, page, before in zip(starts[1:], pages_of[1:], pages_of) if page != before
+                ]
+                self.builder.block(kind, text, page=pages_of[0], breaks=breaks)
                 current.clear()
 
         for number, raw in pages:

@@ -117,6 +117,13 @@ def test_html_layout_table_reads_as_paragraphs():
     assert not any(b.kind == "table_row" for b in doc.blocks), "DocBook's navigation tables are dropped"
 
 
+def test_table_rows_are_read_with_their_header():
+    assert (
+        "Library: json | Invalid JSON documents not rejected: 17 | Valid JSON documents not deserialized: 0"
+        in _units("orjson-readme.md")
+    )
+
+
 def test_markdown_heading_is_not_glued_to_its_paragraph():
     doc, _ = _read("traitlets-readme.md")
     units = _units("traitlets-readme.md")

@@ -81,6 +81,21 @@ class _Walker:
             self.builder.block(self.kind, "".join(self.buffer))
             self.buffer = []
 
+    def table(self, table) -> None:
+        """One block per row. When the first row is a header, every other row is read with it
+        ("Library: json | Invalid documents accepted: 17"), so a quoted row says what its figures are."""
+        rows = [
+            [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"], recursive=False)]
+            for row in table.find_all("tr")
+            if row.find_parent("table") is table
+        ]
+        first = next((r for r in table.find_all("tr") if r.find_parent("table") is table), None)
+        header = rows[0] if first is not None and not first.find("td", recursive=False) and len(rows) > 1 else None
+        for cells in rows[1:] if header else rows:
+            if header and len(cells) == len(header):
+                cells = [f"{name}: {value}" if name and value else value for name, value in zip(header, cells)]
+            self.builder.block("table_row", " | ".join(c for c in cells if c))
+
     def walk(self, node) -> None:
         from bs4 import NavigableString, Tag
         from bs4.element import Comment, Doctype, ProcessingInstruction
@@ -106,9 +121,8 @@ class _Walker:
                 for cell in _own_cells(child):
                     self.walk(cell)
                     self.flush()
-            elif name == "tr":
-                cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["td", "th"], recursive=False)]
-                self.builder.block("table_row", " | ".join(c for c in cells if c))
+            elif name == "table":
+                self.table(child)
             elif name in ("li", "dd"):
                 outer, self.kind = self.kind, "list_item"
                 self.walk(child)

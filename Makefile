@@ -30,8 +30,12 @@ index/CURRENT: $(STAMP) $(wildcard seeds/*)
 index: index/CURRENT
 
 # The main job: build the default index from seeds/ and open the chat on http://127.0.0.1:7860.
+# The example questions belong to the seed corpus: one it answers, one it does not.
 run: index
-	$(BIN)/assistant serve --index index
+	$(BIN)/assistant serve --index index \
+		--example "What did the interior minister claim?" \
+		--example "Who chairs the National Committee for Counter Trafficking?" \
+		--example "Who won the football World Cup?"
 
 serve: run
 

@@ -20,6 +20,9 @@ class PageSpan:
     end: int
 
 
+HEADING_SEPARATOR = " > "
+"""Joins a heading path for display and storage: ``"2 Setup > 2.4 Library Notes"``."""
+
 BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "field")
 """What a block of a document is. Prose (paragraphs, list items, fields) is split into sentences;
 a table row or a code block is quoted whole; a heading is never quoted, it names the blocks below it."""
@@ -192,6 +195,8 @@ class DocumentInfo:
     pages: int
     chunks: int
     added_at: str
+    sections: list[str] = field(default_factory=list)
+    """The first section headings of the document, in order (none for documents without headings)."""
 
 
 @dataclass

@@ -154,3 +154,4 @@ def test_citation_carries_the_quoted_sentence_section_and_page(tmp_path):
     assert cited.heading == "2 ASN.1 structure handling > 2.4 Library Notes"
     assert cited.page == 7
     assert answer.passages[0].heading.startswith("2 ASN.1 structure handling")
+    assert bot.documents()[0].sections[:3] == ["1 Introduction", "2 ASN.1 structure handling", "2.1 ASN.1 syntax"]

@@ -1,38 +1,40 @@
-"""Example questions for whatever corpus is loaded.
+"""Example questions drawn from whatever corpus is loaded.
 
-Known documents (the seed article) get questions that are known to be answerable, plus one that
-is not, so a first-time user sees both a cited answer and an abstention. Other documents get a
-generic question about their title.
+A document with section headings suggests a question about one of its sections; one without suggests
+a question about the document as a whole. Nothing here knows any particular corpus: a deployment
+that wants hand-written examples passes them in (``assistant serve --example``, ``UiConfig.examples``).
 
 Usage::
 
     from ui.examples import examples_for
-    examples_for(assistant.documents())   # ['What did the interior minister claim?', ...]
+    examples_for(assistant.documents())   # ['What does Traitlets say about Running the tests?', ...]
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.types import DocumentInfo
 
-# Keyed by document title (the file's stem), which survives re-ingesting from another folder.
-KNOWN_EXAMPLES: dict[str, list[str]] = {
-    "000_fcc0bbe20b5887f6": [
-        "What did the interior minister claim?",
-        "Who chairs the National Committee for Counter Trafficking?",
-        "Who won the football World Cup?",
-    ],
-}
+# Section numbers ("2.1", "3.", "IV.") read badly inside a question.
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
+
+
+def _section(doc: DocumentInfo) -> str | None:
+    """The first heading that names a part of the document rather than the document itself (a
+    document's first heading is usually its own title, so it is passed over when others follow)."""
+    for heading in doc.sections[1:] or doc.sections:
+        name = _NUMBERING.sub("", heading).strip(" :.")
+        if name and name.lower() != doc.title.lower():
+            return name
+    return None
 
 
 def examples_for(documents: Sequence[DocumentInfo], limit: int = 5) -> list[str]:
-    """Up to ``limit`` example questions for the indexed ``documents``, known ones first."""
-    known: list[str] = []
-    generic: list[str] = []
+    """Up to ``limit`` example questions for the indexed ``documents``, one per document."""
+    questions = []
     for doc in documents:
-        if doc.title in KNOWN_EXAMPLES:
-            known.extend(KNOWN_EXAMPLES[doc.title])
-        else:
-            generic.append(f"What is {doc.title} about?")
-    return list(dict.fromkeys(known + generic))[:limit]
+        section = _section(doc)
+        questions.append(f"What does {doc.title} say about {section}?" if section else f"What is {doc.title} about?")
+    return list(dict.fromkeys(questions))[:limit]

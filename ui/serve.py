@@ -84,6 +84,10 @@ def serve_command(
     insecure: Annotated[
         bool, typer.Option(help="Allow a non-loopback --host without --auth.")
     ] = False,
+    example: Annotated[
+        list[str] | None,
+        typer.Option(help="An example question to offer in the chat (repeatable); default: drawn from the documents."),
+    ] = None,
 ) -> None:
     """Serve the chat and documents UI in the browser."""
     try:
@@ -95,7 +99,7 @@ def serve_command(
 
     # Imported here so that other CLI commands do not pay for loading gradio.
     from assistant import Assistant, AssistantError
-    from ui.app import build_app, launch
+    from ui.app import UiConfig, build_app, launch
 
     try:
         assistant = Assistant.open(index_dir=index)
@@ -103,4 +107,4 @@ def serve_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)")
-    launch(build_app(assistant), host=host, port=port, auth=credentials, block=True)
+    launch(build_app(assistant, UiConfig(examples=example or None)), host=host, port=port, auth=credentials, block=True)

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..types import Block, Document, SentenceSpan
+from ..types import HEADING_SEPARATOR, Block, Document, SentenceSpan
 
-HEADING_SEPARATOR = " > "
 MAX_UNIT_WORDS = 60
 MIN_UNIT_WORDS = 3
 _PROSE = {"paragraph", "list_item", "field"}

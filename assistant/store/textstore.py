@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..types import Chunk, Document, DocumentInfo, PageSpan, SentenceSpan
+from ..types import HEADING_SEPARATOR, Chunk, Document, DocumentInfo, PageSpan, SentenceSpan
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS sentences (
     PRIMARY KEY (doc_id, idx)
 );
 """
+
+
+# How many section headings ``documents()`` lists per document (for example questions and overviews).
+_SECTIONS_LISTED = 8
 
 
 def _now() -> str:
@@ -260,13 +264,27 @@ class TextStore:
         sources: dict[str, list[str]] = {}
         for path, doc_id in self._query("SELECT path, doc_id FROM sources ORDER BY path"):
             sources.setdefault(doc_id, []).append(path)
+        sections: dict[str, list[str]] = {}
+        for doc_id, path in self._first_headings():
+            sections.setdefault(doc_id, []).append(path.rsplit(HEADING_SEPARATOR, 1)[-1])
         return [
             DocumentInfo(
                 doc_id=r[0], title=r[1], sources=sources.get(r[0], []), format=r[2], pages=r[3],
-                chunks=r[5], added_at=r[4],
+                chunks=r[5], added_at=r[4], sections=sections.get(r[0], []),
             )
             for r in rows
         ]
+
+    def _first_headings(self, per_document: int = _SECTIONS_LISTED) -> list[tuple[str, str]]:
+        """``(doc_id, heading path)`` of each document's first headings; none in a format-1 index."""
+        if self._quotable == "1":
+            return []
+        return self._query(
+            "SELECT doc_id, heading FROM (SELECT doc_id, heading, ROW_NUMBER() OVER"
+            " (PARTITION BY doc_id ORDER BY idx) AS n FROM sentences WHERE quotable = 0)"
+            " WHERE n <= ? ORDER BY doc_id, n",
+            (per_document,),
+        )
 
     def document(self, doc_id: str) -> Document | None:
         rows = self._query("SELECT title, format, text, pages FROM documents WHERE doc_id = ?", (doc_id,))

@@ -13,11 +13,12 @@ to end where a block ends and start afresh at a new section, and carry their sec
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..embedding import Embedder
 from ..types import Chunk, Document, SentenceSpan
-from .segment import Unit, blocks_of, segment, trim
+from .segment import blocks_of, segment, trim
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,17 @@ class SentenceChunker:
         self.chunk_tokens = chunk_tokens
         self.overlap_tokens = overlap_tokens
 
-    def _split_long(self, text: str, unit: Unit, span: SentenceSpan, n_tokens: int) -> list[_Sized]:
+    def _split_long(self, text: str, span: SentenceSpan, block: int, n_tokens: int) -> list[_Sized]:
         """A unit longer than a chunk (a code listing, a wide table row) is cut at token boundaries."""
         if n_tokens <= self.chunk_tokens:
-            return [_Sized(span, n_tokens, unit.block)]
+            return [_Sized(span, n_tokens, block)]
         offsets = self.embedder.token_offsets(text[span.start : span.end])
         pieces = []
         for i in range(0, len(offsets), self.chunk_tokens):
             window = offsets[i : i + self.chunk_tokens]
             a, b = trim(text, span.start + window[0][0], span.start + window[-1][1])
             if b > a:
-                pieces.append(_Sized(SentenceSpan(a, b, span.heading), len(window), unit.block))
+                pieces.append(_Sized(SentenceSpan(a, b, span.heading, span.quotable), len(window), block))
         return pieces
 
     def chunk(self, document: Document) -> list[Chunk]:
@@ -58,11 +59,14 @@ class SentenceChunker:
         counts = self.embedder.count_tokens([document.text[u.start : u.end] for u in units])
         sized: list[_Sized] = []
         for unit, count in zip(units, counts):
-            sized.extend(self._split_long(document.text, unit, unit.span(blocks), count))
+            sized.extend(self._split_long(document.text, unit.span(blocks), unit.block, count))
+        # Units are in text order, so each page's units are one slice (a unit belongs to the page it
+        # starts on).
+        starts = [s.span.start for s in sized]
         chunks: list[Chunk] = []
         paged = len(document.pages) > 1
         for page in document.pages:
-            members = [s for s in sized if page.start <= s.span.start < page.end]
+            members = sized[bisect_left(starts, page.start) : bisect_left(starts, page.end)]
             chunks.extend(self._pack(document, members, page.page if paged else None))
         return chunks
 

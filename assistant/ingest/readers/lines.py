@@ -44,6 +44,8 @@ _TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _TRAILING_NUMBER = re.compile(r"\b(\d{1,4}|[ivxlcdm]{1,7})\s*$", re.I)
 _DIGITS = re.compile(r"\d+")
+_HYPHENATED_END = re.compile(r"([A-Za-z]+)-$")
+_LOWER_START = re.compile(r"[a-z]+")
 
 _MAX_HEADING_WORDS = 12
 
@@ -293,20 +295,24 @@ class LineReader:
         "manip-" + "ulation" becomes "manipulation", while "well-" + "known" stays "well-known" when the
         document spells it with a hyphen elsewhere (the only evidence we have without a dictionary).
         """
-        out, starts = lines[0], [0]
-        for line in lines[1:]:
-            head = re.search(r"([A-Za-z]+)-$", out)
-            tail = re.match(r"[a-z]+", line)
-            if head and tail and len(out) > len(head.group(0)):
+        parts, starts, length = [lines[0]], [0], len(lines[0])
+        for previous, line in zip(lines, lines[1:]):
+            # Only the previous line is searched, so a long paragraph costs linear time.
+            head = _HYPHENATED_END.search(previous)
+            tail = _LOWER_START.match(line)
+            if head and tail and len(previous) > len(head.group(0)):
                 joined = head.group(1) + tail.group(0)
                 hyphenated = f"{head.group(1)}-{tail.group(0)}"
                 if not (hyphenated.lower() in self.vocabulary and joined.lower() not in self.vocabulary):
-                    out = out[:-1]
+                    parts[-1] = parts[-1][:-1]
+                    length -= 1
             else:
-                out += " "
-            starts.append(len(out))
-            out += line
-        return out, starts
+                parts.append(" ")
+                length += 1
+            starts.append(length)
+            parts.append(line)
+            length += len(line)
+        return "".join(parts), starts
 
 
 def vocabulary(texts: Iterable[str]) -> set[str]:

@@ -23,6 +23,11 @@ class PageSpan:
 HEADING_SEPARATOR = " > "
 """Joins a heading path for display and storage: ``"2 Setup > 2.4 Library Notes"``."""
 
+def with_heading(heading: str, text: str) -> str:
+    """What the chunk vector and BM25 see: the section's heading path names what the text is about."""
+    return f"{heading}\n{text}" if heading else text
+
+
 BLOCK_KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "field")
 """What a block of a document is. Prose (paragraphs, list items, fields) is split into sentences;
 a table row or a code block is quoted whole; a heading is never quoted, it names the blocks below it."""
@@ -93,8 +98,7 @@ class Chunk:
 
     @property
     def embedding_text(self) -> str:
-        """What the chunk vector and BM25 see: the section's headings name what the text is about."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
+        return with_heading(self.heading, self.text)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..types import HEADING_SEPARATOR, Chunk, Document, DocumentInfo, PageSpan, SentenceSpan
+from ..types import HEADING_SEPARATOR, Chunk, Document, DocumentInfo, PageSpan, SentenceSpan, with_heading
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -212,7 +212,7 @@ class TextStore:
     def all_chunk_texts(self) -> tuple[list[int], list[str]]:
         """Every chunk's id and the text BM25 indexes: its heading path, then its text."""
         rows = self._query(f"SELECT c.chunk_id, {self._heading}, c.text FROM chunks c ORDER BY c.chunk_id")
-        return [r[0] for r in rows], [f"{r[1]}\n{r[2]}" if r[1] else r[2] for r in rows]
+        return [r[0] for r in rows], [with_heading(r[1], r[2]) for r in rows]
 
     def chunk_sentence_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
         """``(chunk id per row, vectors)``: each chunk's sentences, for ``SentenceIndex``."""

@@ -48,11 +48,17 @@ def eval_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and charts.")] = Path("artifacts/eval"),
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages retrieved per question.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Retrieval mode: hybrid, dense or bm25.")] = None,
+    answerer: Annotated[
+        Optional[str], typer.Option("--answerer", help="extractive (default), extractive-lexical, local-llm or openai.")
+    ] = None,
     min_answer_match: Annotated[Optional[float], typer.Option(help="Fail (exit 1) below this answer match.")] = None,
     min_abstention_precision: Annotated[Optional[float], typer.Option(help="Fail below this abstention precision.")] = None,
     min_abstention_recall: Annotated[Optional[float], typer.Option(help="Fail below this abstention recall.")] = None,
     min_source_hit: Annotated[Optional[float], typer.Option(help="Fail below this source hit@k.")] = None,
     min_citation_support: Annotated[Optional[float], typer.Option(help="Fail below this citation support.")] = None,
+    min_cited_source: Annotated[
+        Optional[float], typer.Option(help="Fail below this share of answers citing the expected file.")
+    ] = None,
 ) -> None:
     """Run every question through the assistant, score the answers and write a report."""
     if mode is not None and mode not in ("hybrid", "dense", "bm25"):
@@ -71,6 +77,7 @@ def eval_command(
             ("abstention_recall", min_abstention_recall),
             ("source_hit_at_k", min_source_hit),
             ("citation_support", min_citation_support),
+            ("cited_source", min_cited_source),
         )
         if value is not None
     }
@@ -82,8 +89,10 @@ def eval_command(
             bar.update(task, completed=done, description=f"Asking {result.id}")
 
         try:
+            overrides = {"answerer": answerer} if answerer else {}
             report = evaluate(
-                loaded, index_dir=index, docs=docs, out_dir=out, top_k=top_k, mode=mode, progress=advance
+                loaded, index_dir=index, docs=docs, out_dir=out, top_k=top_k, mode=mode, progress=advance,
+                **overrides,
             )
         except AssistantError as exc:
             _errors.print(f"[red]Error:[/red] {exc}", highlight=False)

@@ -1,13 +1,15 @@
-"""Calibrate the extractive answerer's abstention threshold on SQuAD v2.0 dev.
+"""Calibrate the lexical answerer's weights and abstention threshold on SQuAD v2.0 dev.
 
-The corpus is the paragraphs of half of the articles. Questions that should be answered: answerable
-questions about indexed articles. Questions that should be refused: SQuAD v2.0's unanswerable
-questions about indexed articles (hard: on topic, adversarially written) and questions about the
-held-out articles (their answer is simply not in the documents). For every weighting of the support
-features (see ``assistant/answer/scoring.py``) and every threshold, it measures how often a question
-that should be answered gets a sentence holding a gold answer, and how often one that should be
-refused is refused, and keeps the weighting and threshold that refuse the most of the latter while
-refusing at most --max-answerable-refused of the former (see the policy note in the code).
+Only the "train" and "calibration" articles of ``benchmarks/splits/`` are used, so ``squad_v2.py``,
+which asks "test-v2" questions, reports out-of-sample. The corpus is the paragraphs of the "train"
+articles. Questions that should be answered: their answerable questions. Questions that should be
+refused: their unanswerable questions (hard: on topic, adversarially written) and the questions
+about the "calibration" articles, which are not indexed (their answer is simply not in the
+documents). For every weighting of the support features (see ``assistant/answer/scoring.py``) and
+every threshold, it measures how often a question that should be answered gets a sentence holding a
+gold answer, and how often one that should be refused is refused, and keeps the weighting and
+threshold that refuse the most of the latter while refusing at most --max-answerable-refused of the
+former (see the policy note in the code).
 
     python -m benchmarks.calibrate_abstention [--per-group 300] [--work /tmp/assistant-calibration]
 """
@@ -15,6 +17,7 @@ refusing at most --max-answerable-refused of the former (see the policy note in 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import pickle
 import random
@@ -29,7 +32,11 @@ import numpy as np
 
 from assistant import Assistant
 from assistant.answer.scoring import FEATURES, SupportWeights, candidate_features
-from benchmarks.squad_data import load_squad, write_paragraph_files
+from benchmarks.splits import squad_split, squad_titles
+from benchmarks.squad_data import write_paragraph_files
+
+INDEXED_SPLIT = "train"
+HELD_OUT_SPLIT = "calibration"
 
 
 def normalize(text: str) -> str:
@@ -50,24 +57,23 @@ def main() -> None:
     parser.add_argument("--max-answerable-refused", type=float, default=0.02)
     args = parser.parse_args()
 
-    squad = load_squad("dev-v2.0")
-    articles = sorted({a for a, _, _ in squad.paragraphs})
-    indexed = set(articles[::2])
-    write_paragraph_files([p for p in squad.paragraphs if p[0] in indexed], args.work / "docs")
-    assistant = Assistant.open(args.work / "index", create=True, abstain_threshold=-10.0)
+    indexed, held_out = squad_split(INDEXED_SPLIT), squad_split(HELD_OUT_SPLIT)
+    work = run_folder(args.work)
+    write_paragraph_files(sorted({(q.article, q.paragraph, q.context) for q in indexed}), work / "docs")
+    assistant = Assistant.open(work / "index", create=True, abstain_threshold=-10.0)
     started = time.perf_counter()
-    report = assistant.ingest([args.work / "docs"])
+    report = assistant.ingest([work / "docs"])
     print(f"ingest: {report.chunks_added} chunks in {report.seconds:.1f} s (0 means reused)", flush=True)
 
     rng = random.Random(args.seed)
     groups = {
-        "answerable": [q for q in squad.questions if q.article in indexed and q.answers],
-        "unanswerable_on_topic": [q for q in squad.questions if q.article in indexed and not q.answers],
-        "not_in_corpus": [q for q in squad.questions if q.article not in indexed],
+        "answerable": [q for q in indexed if q.answers],
+        "unanswerable_on_topic": [q for q in indexed if not q.answers],
+        "not_in_corpus": held_out,
     }
     sampled = [(group, q) for group, questions in groups.items()
                for q in rng.sample(questions, min(args.per_group, len(questions)))]
-    cache = args.work / f"features-{FEATURES_VERSION}-{args.per_group}-{args.seed}.pkl"
+    cache = work / f"features-{FEATURES_VERSION}-{args.per_group}-{args.seed}.pkl"
     if cache.exists():
         rows = pickle.loads(cache.read_bytes())
     else:
@@ -158,6 +164,15 @@ def main() -> None:
     ))
     print(f"support weights {tuple(round(x, 2) for x in astuple(weights))}, threshold {best['threshold']:.2f}; "
           f"written to {out}")
+
+
+def run_folder(work: Path) -> Path:
+    """Where this choice of articles keeps its documents, index and feature cache: named after the
+    articles, so what an earlier choice left under ``--work`` (an older version indexed every other
+    v2.0 dev article, test ones included) is never ingested or reused."""
+    titles = squad_titles()
+    key = json.dumps([sorted(titles[INDEXED_SPLIT]), sorted(titles[HELD_OUT_SPLIT])])
+    return work / f"splits-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
 def fit_selection(answerable_rows: list) -> SupportWeights:

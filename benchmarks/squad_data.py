@@ -17,6 +17,8 @@ class SquadQuestion:
     answers: list[str]
     article: int
     paragraph: int
+    title: str = ""
+    context: str = ""
 
 
 @dataclass
@@ -35,7 +37,9 @@ def load_squad(name: str) -> SquadSet:
             paragraphs.append((a, p, paragraph["context"]))
             for qa in paragraph["qas"]:
                 answers = [] if qa.get("is_impossible") else sorted({x["text"] for x in qa["answers"]})
-                questions.append(SquadQuestion(qa["id"], qa["question"], answers, a, p))
+                questions.append(
+                    SquadQuestion(qa["id"], qa["question"], answers, a, p, article["title"], paragraph["context"])
+                )
     return SquadSet(paragraphs, questions)
 
 

@@ -55,10 +55,19 @@ def test_eval_command_writes_report_files_and_passes_its_threshold(cli_run):
         data = (out / png).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5_000
     markdown = (out / "report.md").read_text()
+    # One document is indexed, so every answer cites the expected source.
+    assert report["metrics"]["cited_source"] == 1.0
+    assert "| Cited source (answered questions citing the expected file) | 1.000 |" in markdown
+    assert "Cited source (answered questions citing the expected file)" in result.output
     failures = [r for r in report["results"] if r["failure"]]
     assert f"## Failures ({len(failures)} of 21)" in markdown
+    # Only the trained reader's confidence is a probability, and the header says which one is shown.
+    column = "reader probability" if report["settings"]["answerer"] == "extractive" else "confidence"
+    assert f"| id | question | gold | answer | {column} | why | source rank |" in markdown
     for row in failures:
         assert f"| {row['id']} |" in markdown
+        confidence = "-" if row["error"] else f"{row['confidence']:.2f}"
+        assert f" | {confidence} | {row['failure']} | " in markdown
 
 
 def test_report_rows_agree_with_the_answers(cli_run):

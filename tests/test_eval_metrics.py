@@ -6,7 +6,8 @@ import pytest
 
 from assistant.eval import metrics as m
 from assistant.eval.questions import EvalQuestion
-from assistant.eval.runner import score_answer, summarize
+from assistant.eval.report import render_markdown
+from assistant.eval.runner import EvalReport, score_answer, summarize
 from assistant.types import Answer, Citation, Passage
 
 
@@ -62,9 +63,16 @@ def _citation(marker: int, source: str, quote: str) -> Citation:
     return Citation(marker, source, "title", None, 1, "doc", quote, 0, len(quote), 0, len(quote), 0.9, 0.5)
 
 
-def _answer(text: str, found: bool, citations: list[Citation], sources: list[str]) -> Answer:
+def _answer(
+    text: str,
+    found: bool,
+    citations: list[Citation],
+    sources: list[str],
+    confidence: float = 0.5,
+    answerer: str = "extractive",
+) -> Answer:
     passages = [_passage(s, i) for i, s in enumerate(sources)]
-    return Answer("q", text, found, citations, passages, 0.5, "extractive", "q")
+    return Answer("q", text, found, citations, passages, confidence, answerer, "q")
 
 
 def test_score_and_summarize_a_small_set_with_known_metrics():
@@ -113,8 +121,78 @@ def test_score_and_summarize_a_small_set_with_known_metrics():
     assert mt["source_hit_at_k"] == pytest.approx(2 / 3)  # ranks 1, 2, missing
     assert mt["source_mrr"] == pytest.approx((1 + 0.5 + 0) / 3)
     assert mt["cited_source_hit"] == pytest.approx(1 / 3)
+    assert [r.cited_source_ok for r in results] == [True, False, None, None]
+    assert mt["cited_source"] == pytest.approx(1 / 2)  # the refusal is not counted against it
     assert mt["abstention_precision"] == pytest.approx(0.5)
     assert mt["abstention_recall"] == pytest.approx(1.0)
     assert mt["false_refusal_rate"] == pytest.approx(1 / 3)
     assert mt["citation_support"] == pytest.approx(1 / 3)  # 1 of 3 quotes carries a gold answer
     assert mt["latency_p50_s"] == pytest.approx(0.25)
+
+
+def test_gold_answer_quoted_from_another_document_fails_the_cited_source_check():
+    question = EvalQuestion("date", "When was it held?", ["December 12"], "sub/seed.txt")
+    elsewhere = score_answer(
+        question,
+        _answer(
+            "It was held on December 12 [1].",
+            True,
+            [_citation(1, "/x/other/seed.txt", "It was held on December 12.")],
+            ["/x/other/seed.txt", "/x/sub/seed.txt"],
+        ),
+        0.1,
+    )
+    assert elsewhere.answer_match and elsewhere.retrieved_rank == 2
+    assert elsewhere.cited_source_ok is False  # same file name, but not the path suffix asked for
+    assert elsewhere.failure == "cited another document than sub/seed.txt"
+
+    uncited = score_answer(question, _answer("It was held on December 12.", True, [], ["/x/sub/seed.txt"]), 0.1)
+    assert uncited.cited_source_ok is False
+    assert uncited.failure == "cited no document, expected sub/seed.txt"
+
+    right = score_answer(
+        question,
+        _answer(
+            "It was held on December 12 [1].",
+            True,
+            [_citation(1, "/x/SUB/Seed.txt", "It was held on December 12.")],
+            ["/x/SUB/Seed.txt"],
+        ),
+        0.1,
+    )
+    assert right.cited_source_ok is True and right.failure is None
+
+    no_source = EvalQuestion("nosrc", "When was it held?", ["December 12"], None)
+    unsourced = score_answer(
+        no_source,
+        _answer("It was on December 12 [1].", True, [_citation(1, "/x/other.txt", "December 12.")], ["/x/other.txt"]),
+        0.1,
+    )
+    assert unsourced.cited_source_ok is None and unsourced.failure is None
+
+    _, mt = summarize([elsewhere, uncited, right, unsourced], k=2)
+    assert mt["cited_source"] == pytest.approx(1 / 3)
+    assert summarize([unsourced], k=2)[1]["cited_source"] is None
+
+
+def _report(results) -> EvalReport:
+    counts, mt = summarize(results, k=2)
+    return EvalReport("2024-01-01T00:00:00+00:00", None, None, {}, 2, counts, mt, results)
+
+
+def test_report_names_the_confidence_column_after_the_answerer():
+    question = EvalQuestion("date", "When was it held?", ["December 12"], "seed.txt")
+    cites_other = [_citation(1, "/x/other.txt", "It was in May.")]
+
+    def failed(answerer: str):
+        answer = _answer("It was in May [1].", True, cites_other, ["/x/other.txt"], 0.4321, answerer)
+        return score_answer(question, answer, 0.1)
+
+    reader = render_markdown(_report([failed("extractive")]), {})
+    assert "| Cited source (answered questions citing the expected file) | 0.000 |" in reader
+    assert "| id | question | gold | answer | reader probability | why | source rank |" in reader
+    assert "| It was in May [1]. | 0.43 | answer does not contain a gold answer |" in reader
+
+    lexical = render_markdown(_report([failed("extractive-lexical")]), {})
+    assert "| id | question | gold | answer | confidence | why | source rank |" in lexical
+    assert "reader probability" not in lexical

@@ -22,6 +22,7 @@ METRIC_LABELS = {
     "source_hit_at_k": "Source hit@k (expected file among retrieved passages)",
     "source_mrr": "Source MRR (retrieved passages)",
     "cited_source_hit": "Cited source hit (expected file among citations)",
+    "cited_source": "Cited source (answered questions citing the expected file)",
     "abstention_precision": "Abstention precision (refusals that were right)",
     "abstention_recall": "Abstention recall (unanswerable questions refused)",
     "false_refusal_rate": "False refusals (answerable questions refused)",
@@ -50,11 +51,26 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def confidence_label(results: list[QuestionResult]) -> str:
+    """The confidence column's name for these rows.
+
+    Only the "extractive" answerer's confidence is a calibrated probability (the trained reader's);
+    other answerers report a score on their own scale, which must not be read as one.
+    """
+    answerers = {r.answerer for r in results if not r.error}
+    return "reader probability" if answerers == {"extractive"} else "confidence"
+
+
 def _failure_row(r: QuestionResult) -> str:
     gold = "; ".join(r.answers) if r.answers else "(unanswerable)"
     answer = r.answer if r.found else f"(refused) {r.answer}"
+    # An errored question has no answer, so its 0.0 confidence would be a made-up value.
+    confidence = "-" if r.error else f"{r.confidence:.2f}"
     rank = "-" if r.retrieved_rank is None else str(r.retrieved_rank)
-    return f"| {_cell(r.id, 40)} | {_cell(r.question)} | {_cell(gold, 80)} | {_cell(answer)} | {r.failure} | {rank} |"
+    return (
+        f"| {_cell(r.id, 40)} | {_cell(r.question)} | {_cell(gold, 80)} | {_cell(answer)} | {confidence} "
+        f"| {r.failure} | {rank} |"
+    )
 
 
 def render_markdown(report: EvalReport, charts: dict[str, str]) -> str:
@@ -84,8 +100,8 @@ def render_markdown(report: EvalReport, charts: dict[str, str]) -> str:
     lines += [f"## Failures ({len(failures)} of {c['questions']})", ""]
     if failures:
         lines += [
-            "| id | question | gold | answer | why | source rank |",
-            "|---|---|---|---|---|---|",
+            f"| id | question | gold | answer | {confidence_label(failures)} | why | source rank |",
+            "|---|---|---|---|---|---|---|",
             *(_failure_row(r) for r in failures),
         ]
     else:

@@ -38,6 +38,7 @@ SCORE_METRICS = (
     "source_hit_at_k",
     "source_mrr",
     "cited_source_hit",
+    "cited_source",
     "abstention_precision",
     "abstention_recall",
     "citation_support",
@@ -47,7 +48,13 @@ LOWER_IS_BETTER = ("false_refusal_rate", "latency_p50_s", "latency_p95_s")
 
 @dataclass
 class QuestionResult:
-    """One question's outcome. ``answer_match``/``f1``/ranks are None where they do not apply."""
+    """One question's outcome. ``answer_match``/``f1``/ranks are None where they do not apply.
+
+    ``cited_source_ok`` is None unless an answerable question with a ``source`` was answered: a
+    refusal cites nothing, so it says nothing about which document the assistant would quote.
+    ``answerer`` names the answerer that wrote the answer ("" after an error); it says what
+    ``confidence`` is (the trained reader's probability for "extractive", a support score otherwise).
+    """
 
     id: str
     question: str
@@ -60,9 +67,11 @@ class QuestionResult:
     f1: float | None
     retrieved_rank: int | None
     cited_rank: int | None
+    cited_source_ok: bool | None
     citations: int
     citations_supported: int
     confidence: float
+    answerer: str
     latency_s: float
     cited_sources: list[str] = field(default_factory=list)
     retrieved_sources: list[str] = field(default_factory=list)
@@ -85,6 +94,12 @@ class QuestionResult:
             return "answer does not contain a gold answer"
         if self.source and self.retrieved_rank is None:
             return "expected source not retrieved"
+        # A gold answer quoted from another document is right by coincidence: the citation a reader
+        # would follow does not lead to the document the question is about.
+        if self.cited_source_ok is False:
+            if not self.citations:
+                return f"cited no document, expected {self.source}"
+            return f"cited another document than {self.source}"
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +157,9 @@ def score_answer(question: EvalQuestion, answer: Answer, latency_s: float) -> Qu
     retrieved = [p.source for p in answer.passages]
     supported = sum(m.quote_supports(c.quote, question.answers) for c in answer.citations) if question.answers else 0
     has_source = bool(question.source and question.answers)
+    cited_source_ok = None
+    if has_source and answer.found:
+        cited_source_ok = any(m.source_matches(question.source, source) for source in cited)
     return QuestionResult(
         id=question.id,
         question=question.question,
@@ -154,9 +172,11 @@ def score_answer(question: EvalQuestion, answer: Answer, latency_s: float) -> Qu
         f1=m.best_f1(prediction, question.answers) if question.answers else None,
         retrieved_rank=m.source_rank(question.source, retrieved) if has_source else None,
         cited_rank=m.source_rank(question.source, cited) if has_source else None,
+        cited_source_ok=cited_source_ok,
         citations=len(answer.citations),
         citations_supported=supported,
         confidence=answer.confidence,
+        answerer=answer.answerer,
         latency_s=latency_s,
         cited_sources=list(dict.fromkeys(cited)),
         retrieved_sources=list(dict.fromkeys(retrieved)),
@@ -176,9 +196,11 @@ def _error_result(question: EvalQuestion, error: Exception, latency_s: float) ->
         f1=0.0 if question.answers else None,
         retrieved_rank=None,
         cited_rank=None,
+        cited_source_ok=None,
         citations=0,
         citations_supported=0,
         confidence=0.0,
+        answerer="",
         latency_s=latency_s,
         error=str(error),
     )
@@ -208,6 +230,9 @@ def summarize(results: Sequence[QuestionResult], k: int) -> tuple[dict[str, int]
         "source_hit_at_k": m.mean(float(r.retrieved_rank is not None and r.retrieved_rank <= k) for r in sourced),
         "source_mrr": m.mean(1.0 / r.retrieved_rank if r.retrieved_rank else 0.0 for r in sourced),
         "cited_source_hit": m.mean(float(r.cited_rank is not None) for r in sourced),
+        # Unlike cited_source_hit, refusals are left out, so quoting the wrong document is not
+        # confounded with declining to answer.
+        "cited_source": m.mean(float(r.cited_source_ok) for r in sourced if r.cited_source_ok is not None),
         "abstention_precision": abstention.precision,
         "abstention_recall": abstention.recall,
         "false_refusal_rate": abstention.false_refusal_rate,

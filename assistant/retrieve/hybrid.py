@@ -8,9 +8,9 @@ Candidates are the union of the top ``candidate_k`` chunks by chunk vector, by b
 and by BM25. Each candidate then gets its exact scores, whichever list it came from: the dense score
 mixes the chunk's cosine with its best sentence's (``sentence_weight``), and BM25 is divided by the
 query's top BM25 score so the two scales meet. Fusion is a weighted mean of the two (``convex``,
-the default) or weighted reciprocal rank fusion (``rrf``). On held-out SQuAD v1.1 questions the
-convex mix with sentence scores put the right paragraph first for 0.81 of questions, against 0.73
-for equal-weight RRF over chunk vectors and 0.77 for BM25 alone (benchmarks/tune_fusion.py).
+the default) or weighted reciprocal rank fusion (``rrf``). On SQuAD tuning questions the convex mix
+with sentence scores puts the right paragraph first more often than equal-weight RRF over chunk
+vectors or BM25 alone (benchmarks/tune_fusion.py; figures in benchmarks/results/fusion-tuning-*).
 
 Several queries (the raw follow-up and its history-aware form) are scored in the same pass and
 their fused scores averaged by weight; a passage keeps its best ranks and scores across them so the

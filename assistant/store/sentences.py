@@ -1,8 +1,8 @@
 """Every chunk's sentence vectors in one matrix, so a query is scored against all sentences at once.
 
 A question usually targets one sentence, and a 200-token chunk's single vector blurs it with its
-neighbours: on held-out SQuAD v1.1 questions the best sentence finds the right paragraph first
-69% of the time against 63% for the chunk vector (benchmarks/tune_fusion.py). The sentence vectors
+neighbours: on SQuAD tuning questions the best sentence finds the right paragraph first more often
+than the chunk vector (benchmarks/tune_fusion.py). The sentence vectors
 are already computed at ingest for the extractive answerer, so this costs no model pass, only a
 matrix product (about 5 ms per 50k sentences here). Rows are grouped by chunk; a sentence inside
 two overlapping chunks appears under both.

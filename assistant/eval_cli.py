@@ -49,7 +49,7 @@ def eval_command(
     top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages retrieved per question.")] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Retrieval mode: hybrid, dense or bm25.")] = None,
     answerer: Annotated[
-        Optional[str], typer.Option("--answerer", help="extractive (default), extractive-lexical, local-llm or openai.")
+        Optional[str], typer.Option("--answerer", help="extractive (default), local-llm or openai.")
     ] = None,
     min_answer_match: Annotated[Optional[float], typer.Option(help="Fail (exit 1) below this answer match.")] = None,
     min_abstention_precision: Annotated[Optional[float], typer.Option(help="Fail below this abstention precision.")] = None,

@@ -61,9 +61,7 @@ def test_eval_command_writes_report_files_and_passes_its_threshold(cli_run):
     assert "Cited source (answered questions citing the expected file)" in result.output
     failures = [r for r in report["results"] if r["failure"]]
     assert f"## Failures ({len(failures)} of 21)" in markdown
-    # Only the trained reader's confidence is a probability, and the header says which one is shown.
-    column = "reader probability" if report["settings"]["answerer"] == "extractive" else "confidence"
-    assert f"| id | question | gold | answer | {column} | why | source rank |" in markdown
+    assert "| id | question | gold | answer | confidence | why | source rank |" in markdown
     for row in failures:
         assert f"| {row['id']} |" in markdown
         confidence = "-" if row["error"] else f"{row['confidence']:.2f}"

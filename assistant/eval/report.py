@@ -51,16 +51,6 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def confidence_label(results: list[QuestionResult]) -> str:
-    """The confidence column's name for these rows.
-
-    Only the "extractive" answerer's confidence is a calibrated probability (the trained reader's);
-    other answerers report a score on their own scale, which must not be read as one.
-    """
-    answerers = {r.answerer for r in results if not r.error}
-    return "reader probability" if answerers == {"extractive"} else "confidence"
-
-
 def _failure_row(r: QuestionResult) -> str:
     gold = "; ".join(r.answers) if r.answers else "(unanswerable)"
     answer = r.answer if r.found else f"(refused) {r.answer}"
@@ -100,7 +90,7 @@ def render_markdown(report: EvalReport, charts: dict[str, str]) -> str:
     lines += [f"## Failures ({len(failures)} of {c['questions']})", ""]
     if failures:
         lines += [
-            f"| id | question | gold | answer | {confidence_label(failures)} | why | source rank |",
+            "| id | question | gold | answer | confidence | why | source rank |",
             "|---|---|---|---|---|---|---|",
             *(_failure_row(r) for r in failures),
         ]

@@ -50,10 +50,8 @@ LOWER_IS_BETTER = ("false_refusal_rate", "latency_p50_s", "latency_p95_s")
 class QuestionResult:
     """One question's outcome. ``answer_match``/``f1``/ranks are None where they do not apply.
 
-    ``cited_source_ok`` is None unless an answerable question with a ``source`` was answered: a
-    refusal cites nothing, so it says nothing about which document the assistant would quote.
-    ``answerer`` names the answerer that wrote the answer ("" after an error); it says what
-    ``confidence`` is (the trained reader's probability for "extractive", a support score otherwise).
+    ``answerer`` names the answerer that wrote the answer ("" after an error); it says on which
+    scale ``confidence`` is.
     """
 
     id: str
@@ -67,7 +65,6 @@ class QuestionResult:
     f1: float | None
     retrieved_rank: int | None
     cited_rank: int | None
-    cited_source_ok: bool | None
     citations: int
     citations_supported: int
     confidence: float
@@ -102,8 +99,19 @@ class QuestionResult:
             return f"cited another document than {self.source}"
         return None
 
+    @property
+    def cited_source_ok(self) -> bool | None:
+        """Whether an answered question with a ``source`` cites it; None when it was refused or has no
+        source: a refusal cites nothing, so it says nothing about which document would be quoted."""
+        if not (self.source and self.answers and self.found) or self.error:
+            return None
+        return self.cited_rank is not None
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "answerable": self.answerable, "failure": self.failure}
+        return {
+            **asdict(self), "answerable": self.answerable, "cited_source_ok": self.cited_source_ok,
+            "failure": self.failure,
+        }
 
 
 @dataclass
@@ -157,9 +165,6 @@ def score_answer(question: EvalQuestion, answer: Answer, latency_s: float) -> Qu
     retrieved = [p.source for p in answer.passages]
     supported = sum(m.quote_supports(c.quote, question.answers) for c in answer.citations) if question.answers else 0
     has_source = bool(question.source and question.answers)
-    cited_source_ok = None
-    if has_source and answer.found:
-        cited_source_ok = any(m.source_matches(question.source, source) for source in cited)
     return QuestionResult(
         id=question.id,
         question=question.question,
@@ -172,7 +177,6 @@ def score_answer(question: EvalQuestion, answer: Answer, latency_s: float) -> Qu
         f1=m.best_f1(prediction, question.answers) if question.answers else None,
         retrieved_rank=m.source_rank(question.source, retrieved) if has_source else None,
         cited_rank=m.source_rank(question.source, cited) if has_source else None,
-        cited_source_ok=cited_source_ok,
         citations=len(answer.citations),
         citations_supported=supported,
         confidence=answer.confidence,
@@ -196,7 +200,6 @@ def _error_result(question: EvalQuestion, error: Exception, latency_s: float) ->
         f1=0.0 if question.answers else None,
         retrieved_rank=None,
         cited_rank=None,
-        cited_source_ok=None,
         citations=0,
         citations_supported=0,
         confidence=0.0,

@@ -2,8 +2,8 @@
 
 A question usually targets one sentence, and a 200-token chunk's single vector blurs it with its
 neighbours: on SQuAD tuning questions the best sentence finds the right paragraph first more often
-than the chunk vector (benchmarks/tune_fusion.py). The sentence vectors
-are already computed at ingest for the extractive answerer, so this costs no model pass, only a
+than the chunk vector (benchmarks/tune_fusion.py). The sentence vectors are already computed at
+ingest for the extractive answerer, so this costs no model pass, only a
 matrix product (about 5 ms per 50k sentences here). Rows are grouped by chunk; a sentence inside
 two overlapping chunks appears under both.
 

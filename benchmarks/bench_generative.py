@@ -42,17 +42,21 @@ from assistant.types import Answer
 
 from .common import ROOT, BenchIndex
 from .corpora import squad_corpus
+from .splits import squad_split
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def sample(answerable: int, unanswerable: int, seed: int) -> list[dict]:
-    """Questions as dicts with ``golds`` ([] when unanswerable), in a seeded, interleaved order."""
+    """Questions as dicts with ``golds`` ([] when unanswerable), in a seeded, interleaved order.
+
+    Only reported splits are asked, so no fitted setting has seen them: answerable questions from
+    "test-v1", unanswerable ones from "test-v2" (SQuAD v1.1 has none).
+    """
     rng = random.Random(seed)
     picked = []
-    for name, count, want_answerable in (("dev-v1.1", answerable, True), ("dev-v2.0", unanswerable, False)):
-        _, questions = squad_corpus(name)
-        pool = [q for q in questions if bool(q.answers) == want_answerable]
+    for split, count, want_answerable in (("test-v1", answerable, True), ("test-v2", unanswerable, False)):
+        pool = [q for q in squad_split(split) if bool(q.answers) == want_answerable]
         picked += [{"id": q.qid, "question": q.question, "golds": q.answers} for q in rng.sample(pool, count)]
     rng.shuffle(picked)
     return picked

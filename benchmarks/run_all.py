@@ -74,8 +74,8 @@ def to_markdown(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
-    parser.add_argument("--squad-questions", type=int, default=2000)
-    parser.add_argument("--v2-questions", type=int, default=1000)
+    parser.add_argument("--squad-questions", type=int, default=0, help="sample of test-v1 (0: all)")
+    parser.add_argument("--v2-questions", type=int, default=0, help="sample of test-v2 (0: all)")
     parser.add_argument("--dial-turns", type=int, default=1000)
     parser.add_argument("--no-llamaindex", action="store_true", help="skip the llama-index baseline")
     parser.add_argument("--out", type=Path, default=RESULTS)

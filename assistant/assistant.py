@@ -20,9 +20,9 @@ from .answer.registry import make_answerer
 from .embedding import Embedder, load_embedder
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidQuestionError
 from .ingest.pipeline import Ingestor, ProgressCallback
-from .retrieve.followup import contextual_query, normalize_history
+from .retrieve.followup import contextual_query, normalize_history, recent_history
 from .retrieve.hybrid import HybridRetriever, Query
-from .settings import RetrievalMode, Settings
+from .settings import MAX_TOP_K, RETRIEVAL_MODES, RetrievalMode, Settings
 from .store.index import IndexDirectory, Snapshot
 from .types import Answer, Document, DocumentInfo, IngestReport, Passage
 
@@ -78,14 +78,37 @@ class Assistant:
             return self._answerers[name]
 
     def _validate(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
+        if isinstance(question, (bytes, bytearray)):
+            raise InvalidQuestionError("The question must be text (str), not bytes; decode it first.")
+        if not isinstance(question, str):
+            raise InvalidQuestionError(f"The question must be text (str), not {type(question).__name__}.")
+        if not question.strip():
             raise InvalidQuestionError("The question is empty; type a question about your documents.")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # Lone surrogates: what Python makes of bytes that were not UTF-8 (a mis-encoded terminal
+            # argument, say); the tokenizer would fail on them with a TypeError.
+            raise InvalidQuestionError(
+                f"The question is not valid text: character {exc.start + 1} is an unpaired surrogate "
+                "(was it typed in another encoding than UTF-8?)."
+            ) from exc
         if len(question) > self.settings.max_question_chars:
             raise InvalidQuestionError(
                 f"The question is {len(question):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,} (ASSISTANT_MAX_QUESTION_CHARS). Ask a shorter question."
             )
         return question.strip()
+
+    def _validate_options(self, top_k: int | None, mode: str | None) -> tuple[int, RetrievalMode | None]:
+        """Per-call options, checked as strictly as the same settings are at ``open()``."""
+        if top_k is None:
+            top_k = self.settings.top_k
+        elif isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidQuestionError(f"top_k must be a whole number from 1 to {MAX_TOP_K}, not {top_k!r}.")
+        if mode is not None and mode not in RETRIEVAL_MODES:
+            raise InvalidQuestionError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}.")
+        return top_k, mode
 
     def prepare(
         self,
@@ -102,7 +125,10 @@ class Assistant:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         question = self._validate(question)
-        messages = normalize_history(history)
+        top_k, mode = self._validate_options(top_k, mode)
+        messages = recent_history(
+            normalize_history(history), self.settings.max_history_turns, self.settings.max_history_chars
+        )
         snapshot = self.snapshot()
         contextual = None
         condense = getattr(self.answerer_for(answerer), "condense", None)
@@ -115,7 +141,6 @@ class Assistant:
         timings["embed"] = time.perf_counter() - started
         t = time.perf_counter()
         queries = [Query(text, vector) for text, vector in zip(texts, vectors)]
-        top_k = top_k or self.settings.top_k
         passages = self.retriever.retrieve(snapshot, queries, top_k=top_k, mode=mode)
         timings["retrieve"] = time.perf_counter() - t
         t = time.perf_counter()

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -32,13 +33,23 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+# Control characters, less tab and newline; Rich keeps ESC, so a file name could carry a sequence
+# that recolours the terminal, rewrites its title or moves the cursor over earlier output.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text from documents or file names, safe to print: control characters made visible, Rich markup
+    escaped."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text))
+
 IndexOption = Annotated[
     Optional[Path], typer.Option("--index", "-i", help="Index directory (default: ./index, or ASSISTANT_INDEX_DIR).")
 ]
 
 
 def _fail(exc: Exception, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+    err.print(f"[bold red]Error:[/] {shown(str(exc))}")
     return typer.Exit(code)
 
 
@@ -58,15 +69,15 @@ def ingest(
             task = bar.add_task("Reading", total=None)
 
             def progress(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=escape(name[:40]))
+                bar.update(task, completed=done, total=total, description=shown(name[:40]))
 
             report = assistant.ingest(paths, prune=prune, progress=progress)
     except AssistantError as exc:
         raise _fail(exc) from None
     for notice in report.notices:
-        err.print(f"[cyan]note[/] {escape(notice)}")
+        err.print(f"[cyan]note[/] {shown(notice)}")
     for skipped in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}")
+        err.print(f"[yellow]skipped[/] {shown(skipped.path)}: {shown(skipped.reason)}")
     out.print(
         f"files read {report.files_read}, unchanged {report.files_unchanged}, skipped {len(report.skipped)}; "
         f"documents +{report.documents_added} -{report.documents_removed}; "
@@ -100,7 +111,7 @@ def ask(
             answer = None
             for item in assistant.ask_stream(question, top_k=top_k, mode=mode):
                 if isinstance(item, str):
-                    err.print(escape(item), end="", highlight=False)
+                    err.print(shown(item), end="", highlight=False)
                 else:
                     answer = item
             err.print()
@@ -111,18 +122,18 @@ def ask(
     if as_json:
         sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return
-    out.print(escape(answer.text), highlight=False)
+    out.print(shown(answer.text), highlight=False)
     if answer.found:
         out.print("\n[bold]Sources[/]")
         for c in answer.citations:
             page = f", page {c.page}" if c.page else ""
             page += f", {c.heading}" if c.heading else ""
-            out.print(f"[{c.marker}] {escape(Path(c.source).name)}{escape(page)} (chunk {c.chunk_id}, score {c.score:.2f})")
-            out.print(f'    "{escape(c.quote)}"', highlight=False)
+            out.print(f"[{c.marker}] {shown(Path(c.source).name)}{shown(page)} (chunk {c.chunk_id}, score {c.score:.2f})")
+            out.print(f'    "{shown(c.quote)}"', highlight=False)
     elif answer.passages:
         out.print("\n[bold]Closest passages (related, but not an answer)[/]")
         for p in answer.passages[:3]:
-            out.print(f"- {escape(Path(p.source).name)}: {escape(p.text[:160])}...", highlight=False)
+            out.print(f"- {shown(Path(p.source).name)}: {shown(p.text[:160])}...", highlight=False)
 
 
 @app.command()
@@ -150,7 +161,7 @@ def info(
     )
     table = Table("document", "id", "format", "pages", "chunks", "added")
     for d in documents:
-        table.add_row(escape(d.title), d.doc_id[:12], d.format, str(d.pages), str(d.chunks), d.added_at)
+        table.add_row(shown(d.title), d.doc_id[:12], d.format, str(d.pages), str(d.chunks), d.added_at)
     out.print(table)
 
 

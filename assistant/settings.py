@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -24,6 +24,8 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
+MAX_TOP_K = 100
 
 
 def _default_model_path() -> str:
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(40, ge=0)
 
     retrieval_mode: RetrievalMode = "hybrid"
-    top_k: int = Field(5, ge=1, le=100, description="passages returned with an answer")
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="passages returned with an answer")
     candidate_k: int = Field(30, ge=1, le=1000, description="dense and BM25 candidates before fusion")
     # Defaults chosen on held-out SQuAD v1.1 questions by benchmarks/tune_fusion.py.
     fusion: Literal["convex", "rrf"] = Field("convex", description="weighted mean of scores, or reciprocal rank fusion")
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
     )
 
     max_question_chars: int = Field(2000, ge=1)
+    max_history_turns: int = Field(20, ge=0, description="earlier messages a follow-up may draw on; older ones are dropped")
+    max_history_chars: int = Field(20_000, ge=0, description="characters of history a follow-up may draw on")
+
+    # Limits that keep one hostile or huge file from exhausting the machine; a file over any of them is
+    # skipped with the reason, and the rest of the folder is indexed.
+    max_file_mb: float = Field(50.0, gt=0, description="files larger than this are not read")
+    max_document_chars: int = Field(5_000_000, ge=1, description="text a file may yield (about 1,000 pages)")
+    max_unzipped_mb: float = Field(200.0, gt=0, description="total uncompressed size of a .docx")
+    max_zip_ratio: float = Field(100.0, gt=1, description="uncompressed to compressed size of a .docx member")
 
     # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
     llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="packaged model name or GGUF path")

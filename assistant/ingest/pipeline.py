@@ -13,6 +13,7 @@ indexed, that version stays.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ from ..store.index import IndexDirectory, Writer
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
-from .readers import READING_VERSION, UnreadableFile, is_supported, read_document
+from .readers import READING_VERSION, ReadLimits, UnreadableFile, is_supported, read_document
+from .readers.limits import MB
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as ``progress(done, total, current_file)`` while files are processed."""
@@ -37,27 +39,49 @@ ProgressCallback = Callable[[int, int, str], None]
 _EMBED_FLUSH_TEXTS = 512
 
 
+def _entry(path: Path) -> Path:
+    """The absolute path a file is indexed under: its folder resolved, its own name kept. A link is
+    read through, but its own name says what it is (a link ``notes.txt`` to a file named ``notes`` is
+    text), and two links to one file are two sources of one document."""
+    return path.parent.resolve() / path.name
+
+
+def _add(path: Path, found: dict[Path, None], skipped: list[SkippedFile]) -> None:
+    if path.is_symlink() and not path.exists():
+        skipped.append(SkippedFile(str(path), "broken link: its target does not exist"))
+    elif not path.is_file():
+        skipped.append(SkippedFile(str(path), "not a regular file"))
+    elif is_supported(path):
+        found[_entry(path)] = None
+    else:
+        skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[SkippedFile]]:
-    """Supported files under ``paths`` (folders recursively, hidden entries skipped), sorted, unique."""
+    """Supported files under ``paths`` (folders recursively, hidden entries skipped), sorted, unique,
+    and every path left out with the reason: unsupported, unreadable folders, broken links, and links
+    to folders (not followed, so a link loop cannot make a walk endless)."""
     found: dict[Path, None] = {}
     skipped: list[SkippedFile] = []
     for raw in paths:
         path = Path(raw).expanduser()
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             skipped.append(SkippedFile(str(path), "no such file or folder"))
         elif path.is_dir():
-            for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path).parts
-                if any(part.startswith(".") for part in relative) or not child.is_file():
-                    continue
-                if is_supported(child):
-                    found[child.resolve()] = None
-                else:
-                    skipped.append(SkippedFile(str(child), f"unsupported file type {child.suffix or '(none)'}"))
-        elif is_supported(path):
-            found[path.resolve()] = None
+            def unreadable(error: OSError) -> None:
+                skipped.append(SkippedFile(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+
+            for folder, dirs, files in os.walk(path, onerror=unreadable):
+                here = Path(folder)
+                for name in sorted(dirs):
+                    if not name.startswith(".") and (here / name).is_symlink():
+                        skipped.append(SkippedFile(str(here / name), "link to a folder: not followed"))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (here / d).is_symlink())
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        _add(here / name, found, skipped)
         else:
-            skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+            _add(path, found, skipped)
     return sorted(found), skipped
 
 
@@ -72,6 +96,11 @@ class Ingestor:
         self.settings = settings
         self.embedder = embedder
         self.chunker = SentenceChunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        self.limits = ReadLimits(
+            max_document_chars=settings.max_document_chars,
+            max_unzipped_bytes=int(settings.max_unzipped_mb * MB),
+            max_zip_ratio=settings.max_zip_ratio,
+        )
 
     @property
     def chunker_settings(self) -> dict:
@@ -104,6 +133,15 @@ class Ingestor:
                 if progress:
                     progress(done, len(files), path.name)
                 try:
+                    size = path.stat().st_size
+                    if size > self.settings.max_file_mb * MB:
+                        report.skipped.append(
+                            SkippedFile(
+                                str(path),
+                                f"{size / MB:,.1f} MB, over the {self.settings.max_file_mb:g} MB limit (max_file_mb)",
+                            )
+                        )
+                        continue
                     data = path.read_bytes()
                 except OSError as exc:
                     report.skipped.append(SkippedFile(str(path), f"cannot read: {exc.strerror or exc}"))
@@ -114,7 +152,7 @@ class Ingestor:
                     continue
                 if doc_id not in planned and not writer.text.has_document(doc_id):
                     try:
-                        document = read_document(path, data, doc_id)
+                        document = read_document(path, data, doc_id, self.limits)
                         chunks = self.chunker.chunk(document)
                     except UnreadableFile as exc:
                         report.skipped.append(SkippedFile(str(path), str(exc)))

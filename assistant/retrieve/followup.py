@@ -39,6 +39,20 @@ def normalize_history(history) -> list[dict[str, str]]:
     return messages
 
 
+def recent_history(messages: list[dict[str, str]], max_turns: int, max_chars: int) -> list[dict[str, str]]:
+    """The latest messages within both limits, oldest first. A follow-up draws on the last turn or two,
+    so older ones are dropped rather than refused; the cap keeps a client that sends a whole day's
+    conversation (or a hostile one) from costing seconds per question."""
+    kept: list[dict[str, str]] = []
+    chars = 0
+    for message in reversed(messages[-max_turns:] if max_turns else []):
+        chars += len(message["content"])
+        if chars > max_chars:
+            break
+        kept.append(message)
+    return kept[::-1]
+
+
 def needs_context(question: str, max_words: int) -> bool:
     return len(question.split()) <= max_words or bool(_REFERRING.search(question))
 

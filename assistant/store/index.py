@@ -116,6 +116,7 @@ class Snapshot:
         self.manifest = manifest
         try:
             self.text = TextStore.open(directory, read_only=True)
+            self.text.check()
             self.vectors = FaissVectorStore.load(directory)
             if manifest.sparse == analyzer():
                 self.bm25 = BM25Index.load(directory)
@@ -130,7 +131,7 @@ class Snapshot:
                 sentences = SentenceIndex.build(*self.text.chunk_sentence_vectors(self.vectors.dimension))
             self.sentences = sentences
         except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
-            raise IndexCorruptError(f"Cannot open the index files in {directory}: {exc}") from exc
+            raise damaged(directory.parent, exc) from exc
 
     @property
     def name(self) -> str:
@@ -191,9 +192,19 @@ class Writer:
         return name
 
 
+def damaged(root: Path, exc: Exception) -> IndexCorruptError:
+    """The error for an index whose files cannot be read, with the way out."""
+    return IndexCorruptError(
+        f"The index at {root} is damaged ({exc}). Nothing in your documents is lost: move that folder "
+        f"away and rebuild it with `assistant ingest PATH --index {root}` from your folders."
+    )
+
+
 class IndexDirectory:
     def __init__(self, root: Path, lock_timeout: float = 120.0) -> None:
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise IndexNotFoundError(f"The index path {self.root} is a file, not a folder; choose a folder.")
         self.lock_timeout = lock_timeout
 
     def exists(self) -> bool:
@@ -266,9 +277,13 @@ class IndexDirectory:
             writer: Writer | None = None
             try:
                 if live is not None and reason is None:
-                    source = TextStore.open(self.root / live, read_only=True)
-                    text = source.copy_to(workdir)
-                    source.close()
+                    try:
+                        source = TextStore.open(self.root / live, read_only=True)
+                        source.check()
+                        text = source.copy_to(workdir)
+                        source.close()
+                    except sqlite3.Error as exc:
+                        raise damaged(self.root, exc) from exc
                     vectors = FaissVectorStore.load(self.root / live)
                     # A removal keeps the settings the chunks were cut with, so staleness is not lost.
                     kept = chunker if rebuild_stale else manifest.chunker

@@ -112,6 +112,14 @@ class TextStore:
         target.executescript(_SCHEMA)
         return TextStore(target)
 
+    def check(self) -> None:
+        """Raise ``sqlite3.DatabaseError`` when the file is damaged. SQLite reads pages lazily, so a
+        truncated or overwritten file would otherwise open fine and fail on some later question."""
+        with self._lock:
+            rows = self._db.execute("PRAGMA quick_check").fetchall()
+        if rows != [("ok",)]:
+            raise sqlite3.DatabaseError("; ".join(str(r[0]) for r in rows[:3]))
+
     def close(self) -> None:
         self._db.close()
 

@@ -9,7 +9,9 @@ row, code, key: value field) separated by blank lines, each with its heading pat
     ('paragraph', 1)
 
 Every reader raises ``UnreadableFile`` with a short reason a person can act on; the ingest run reports
-it and goes on with the other files.
+it and goes on with the other files. Any other error a format's library raises on a broken or hostile
+file becomes an ``UnreadableFile`` too: these libraries raise whatever their parsers hit (lxml syntax
+errors, recursion limits, struct errors), and one such file must not abort a whole folder.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from pathlib import Path
 
 from ...types import Document
 from .base import Reading, UnreadableFile
+from .limits import ReadLimits, check_archive, check_text
 from .docx import read_docx
 from .html import read_html
 from .markdown import read_markdown
 from .pdf import read_pdf
 from .text import read_text
 
-__all__ = ["SUPPORTED_SUFFIXES", "UnreadableFile", "is_supported", "read_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "ReadLimits", "UnreadableFile", "is_supported", "read_document"]
 
 READING_VERSION = 2
 """Bumped whenever readers or segmentation change what text or sentences a file yields; an index
@@ -47,12 +50,29 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in _READERS
 
 
-def read_document(path: Path, data: bytes, doc_id: str) -> Document:
-    """Turn one file's bytes into a Document; raises ``UnreadableFile`` for empty or broken files."""
+# Formats stored as zip archives, checked against ReadLimits before they are opened, by the name a
+# person knows them by.
+_ARCHIVES = {"docx": "Word document"}
+
+
+def read_document(path: Path, data: bytes, doc_id: str, limits: ReadLimits = ReadLimits()) -> Document:
+    """Turn one file's bytes into a Document; raises ``UnreadableFile`` for empty, broken or oversized
+    files. The format is the one ``path``'s own name says."""
     if not data.strip():
         raise UnreadableFile("empty file")
     fmt, reader = _READERS[path.suffix.lower()]
-    reading = reader(path, data)
+    if fmt in _ARCHIVES:
+        check_archive(data, limits, _ARCHIVES[fmt])
+    try:
+        reading = reader(path, data)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the module docstring
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise UnreadableFile(
+            f"could not read this {fmt} file ({type(exc).__name__}{': ' + detail if detail else ''})"
+        ) from exc
+    check_text(reading.text, limits)
     if not reading.text.strip():
         raise UnreadableFile("no extractable text (a scanned PDF or an empty document?)")
     return Document(

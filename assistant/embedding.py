@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -25,11 +26,34 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @dataclass(frozen=True)
 class EmbeddingIdentity:
-    """What an index records about the model that built it; vectors from another model are meaningless."""
+    """What an index records about the model that built it; vectors from another model are meaningless.
+
+    ``weights_sha256`` fingerprints the model itself: the configured name and the dimension stay the
+    same when a model folder's weights are replaced (a fine-tuned copy, an upgraded package), and
+    vectors of the two models must never be mixed or compared. Indexes written before it was recorded
+    have it empty; they are checked by name and dimension, and the next ingest records it.
+    """
 
     name: str
     dimension: int
     normalized: bool = True
+    weights_sha256: str = ""
+
+
+# Files whose bytes are the model's weights, in the formats sentence-transformers loads.
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".onnx")
+
+
+def weights_fingerprint(path: str | Path) -> str:
+    """sha256 over the model folder's weight files (names and bytes, in path order)."""
+    digest = hashlib.sha256()
+    root = Path(path)
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES):
+        digest.update(str(file.relative_to(root)).encode())
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 class Embedder:
@@ -52,7 +76,9 @@ class Embedder:
         # One model instance is shared by every thread (UI sessions); torch modules are not re-entrant
         # for inference under all configurations, and two cores gain nothing from parallel calls.
         self._lock = threading.Lock()
-        self.identity = EmbeddingIdentity(name=name, dimension=self._model.get_embedding_dimension())
+        self.identity = EmbeddingIdentity(
+            name=name, dimension=self._model.get_embedding_dimension(), weights_sha256=weights_fingerprint(path)
+        )
         # [CLS] and [SEP] take two of the model's positions.
         self.max_tokens = int(self._model.max_seq_length) - 2
 

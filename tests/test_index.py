@@ -59,7 +59,11 @@ def test_chunk_ids_are_not_reused_after_delete(tmp_path):
 
 def test_manifest_records_model_and_chunker(seed_assistant):
     info = seed_assistant.info()
-    assert info["embedding_model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "normalized": True}
+    model = info["embedding_model"]
+    assert {k: model[k] for k in ("name", "dimension", "normalized")} == {
+        "name": "all-MiniLM-L6-v2", "dimension": 384, "normalized": True
+    }
+    assert len(model["weights_sha256"]) == 64
     assert info["chunker"]["chunk_tokens"] == 200
     assert info["documents"] == 1 and info["chunks"] >= 2 and info["size_bytes"] > 0
     assert np.isclose(np.linalg.norm(seed_assistant.embedder.encode(["x"])[0]), 1.0, atol=1e-4)

@@ -28,7 +28,7 @@ from assistant.types import Answer, DocumentInfo, IngestReport
 
 from .evaluate import EXAMPLE_QUESTIONS, FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
 from .examples import examples_for
-from .render import answer_html, answer_plain, esc, sources_html
+from .render import answer_html, answer_plain, esc, md_esc, sources_html
 from .uploads import UploadLimits, store_uploads
 
 MODES = [("Hybrid (dense + BM25)", "hybrid"), ("Dense (MiniLM)", "dense"), ("BM25 (keywords)", "bm25")]
@@ -170,18 +170,18 @@ class ChatHandlers:
         if not files:
             return ("Choose one or more files first.", *self.document_rows(), gr.skip())
         stored = store_uploads(files, self.upload_dir, self.config.limits)
-        lines = [f"- **{esc(r.name)}**: {esc(r.reason)}" for r in stored.rejected]
+        lines = [f"- **{md_esc(r.name)}**: {md_esc(r.reason)}" for r in stored.rejected]
         report: IngestReport | None = None
         if stored.accepted:
             try:
                 report = self.assistant.ingest(stored.accepted, progress=self._progress_callback(progress))
             except AssistantError as exc:
-                lines.append(f"- {esc(str(exc))}")
+                lines.append(f"- {md_esc(str(exc))}")
                 for path in stored.accepted:
                     path.unlink(missing_ok=True)
         if report is not None:
             for skipped in report.skipped:
-                lines.append(f"- **{esc(Path(skipped.path).name)}**: {esc(skipped.reason)}")
+                lines.append(f"- **{md_esc(Path(skipped.path).name)}**: {md_esc(skipped.reason)}")
                 # A file that cannot be read must not come back on every re-index.
                 Path(skipped.path).unlink(missing_ok=True)
         added = report.files_read if report else 0
@@ -193,7 +193,7 @@ class ChatHandlers:
         else:
             summary += "."
         if report is not None and report.notices:
-            summary = "\n".join(esc(n) for n in report.notices) + "\n\n" + summary
+            summary = "\n".join(md_esc(n) for n in report.notices) + "\n\n" + summary
         return (summary, *self.document_rows(), None)
 
     def remove_document(self, doc_id: str | None) -> tuple[Any, ...]:
@@ -204,14 +204,14 @@ class ChatHandlers:
         try:
             self.assistant.remove(doc_id)
         except AssistantError as exc:
-            return (esc(str(exc)), *self.document_rows())
+            return (md_esc(str(exc)), *self.document_rows())
         upload_root = self.upload_dir.resolve()
         for source in info.sources if info else []:
             path = Path(source).resolve()
             if path.parent == upload_root:
                 path.unlink(missing_ok=True)
         name = info.title if info else doc_id[:12]
-        return (f"Removed **{esc(name)}**.", *self.document_rows())
+        return (f"Removed **{md_esc(name)}**.", *self.document_rows())
 
     def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Re-read every indexed file and the upload folder; files gone from disk are dropped."""
@@ -224,8 +224,8 @@ class ChatHandlers:
         try:
             report = self.assistant.ingest(existing, prune=True, progress=self._progress_callback(progress))
         except AssistantError as exc:
-            return (esc(str(exc)), *self.document_rows())
-        notices = "".join(f"{esc(n)}\n\n" for n in report.notices)
+            return (md_esc(str(exc)), *self.document_rows())
+        notices = "".join(f"{md_esc(n)}\n\n" for n in report.notices)
         return (
             f"{notices}Re-indexed: {report.files_read} changed, {report.files_unchanged} unchanged, "
             f"{report.sources_removed} removed.",

@@ -34,6 +34,20 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+# ASCII punctuation that Markdown gives a meaning to; a backslash makes each one literal.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_esc(text: str) -> str:
+    r"""Escape text for a Markdown status line: HTML escaped, and Markdown punctuation made literal, so
+    a document titled ``[click](https://evil)`` shows as that text, not as a link.
+
+    >>> md_esc("[x](http://e)")
+    '\\[x\\]\\(http://e\\)'
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", esc(text))
+
+
 def source_anchor(turn: int, marker: int) -> str:
     """The element id of citation ``marker``'s card for answer number ``turn``."""
     return f"src-{turn}-{marker}"

@@ -98,13 +98,21 @@ def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Pat
             "(assistant ingest PATH --index NEW_DIR)."
         )
     built = EmbeddingIdentity(**manifest.embedding)
-    if built != identity:
+    if (built.name, built.dimension, built.normalized) != (identity.name, identity.dimension, identity.normalized):
         raise IndexMismatchError(
             f"The index at {where} was built with the embedding model {built.name!r} "
             f"({built.dimension} dimensions), but the assistant is configured with {identity.name!r} "
             f"({identity.dimension} dimensions). Re-index with the configured model "
             "(assistant ingest PATH --index NEW_DIR), or set ASSISTANT_EMBEDDING_MODEL_NAME/_PATH "
             "back to the model the index was built with."
+        )
+    if built.weights_sha256 and built.weights_sha256 != identity.weights_sha256:
+        raise IndexMismatchError(
+            f"The index at {where} was built with other weights of {built.name!r} than the model "
+            f"configured now (weights sha256 {built.weights_sha256[:12]} vs {identity.weights_sha256[:12]}); "
+            "its vectors cannot be compared with this model's. Re-index into a new directory "
+            "(assistant ingest PATH --index NEW_DIR), or point ASSISTANT_EMBEDDING_MODEL_PATH back to "
+            "the model the index was built with."
         )
 
 
@@ -287,7 +295,11 @@ class IndexDirectory:
                     vectors = FaissVectorStore.load(self.root / live)
                     # A removal keeps the settings the chunks were cut with, so staleness is not lost.
                     kept = chunker if rebuild_stale else manifest.chunker
-                    new_manifest = Manifest(**{**asdict(manifest), "generation": generation, "chunker": kept})
+                    # The identity is the model's as checked above; it also records the weights' fingerprint
+                    # in an index written before fingerprints were.
+                    new_manifest = Manifest(
+                        **{**asdict(manifest), "generation": generation, "chunker": kept, "embedding": asdict(identity)}
+                    )
                 else:
                     text = TextStore.open(workdir)
                     if live is not None:

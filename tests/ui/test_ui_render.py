@@ -138,3 +138,14 @@ def test_real_abstention_renders_closest_passages(seed_assistant):
     panel = sources_html(answer, turn=0, context=seed_assistant.document_text)
     assert panel.count("source-card related") == len(answer.passages) > 0
     assert esc(answer.passages[0].text[:40]) in panel
+
+
+def test_status_lines_show_markdown_in_names_as_text():
+    from markdown_it import MarkdownIt
+
+    from ui.render import md_esc
+
+    title = "[Click to verify](https://evil.example/login) **urgent** <img src=x onerror=alert(1)>"
+    html = MarkdownIt().render(f"Removed **{md_esc(title)}**.")
+    assert "<a " not in html and "<img" not in html and "<strong>urgent" not in html
+    assert "[Click to verify](https://evil.example/login)" in html

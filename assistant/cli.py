@@ -43,6 +43,7 @@ def shown(text: str) -> str:
     escaped."""
     return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text))
 
+
 IndexOption = Annotated[
     Optional[Path], typer.Option("--index", "-i", help="Index directory (default: ./index, or ASSISTANT_INDEX_DIR).")
 ]

@@ -22,6 +22,7 @@ from .errors import AssistantError
 from .eval.questions import QuestionFileError, load_questions
 from .eval.report import METRIC_LABELS
 from .eval.runner import LOWER_IS_BETTER, SCORE_METRICS, QuestionResult, evaluate
+from .settings import RETRIEVAL_MODES
 
 _console = Console()
 _errors = Console(stderr=True)
@@ -61,7 +62,7 @@ def eval_command(
     ] = None,
 ) -> None:
     """Run every question through the assistant, score the answers and write a report."""
-    if mode is not None and mode not in ("hybrid", "dense", "bm25"):
+    if mode is not None and mode not in RETRIEVAL_MODES:
         raise typer.BadParameter("must be hybrid, dense or bm25", param_hint="--mode")
     try:
         loaded = load_questions(questions)

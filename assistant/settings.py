@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="passages returned with an answer")
     candidate_k: int = Field(30, ge=1, le=1000, description="dense and BM25 candidates before fusion")
-    # Defaults chosen on held-out SQuAD v1.1 questions by benchmarks/tune_fusion.py.
+    # Defaults chosen by benchmarks/tune_fusion.py on SQuAD questions of the train and calibration
+    # splits only (benchmarks/splits/), never on the questions the README reports.
     fusion: Literal["convex", "rrf"] = Field("convex", description="weighted mean of scores, or reciprocal rank fusion")
     dense_weight: float = Field(0.7, ge=0)
     bm25_weight: float = Field(0.3, ge=0)

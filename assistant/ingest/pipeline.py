@@ -63,14 +63,15 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[SkippedFile]]:
     to folders (not followed, so a link loop cannot make a walk endless)."""
     found: dict[Path, None] = {}
     skipped: list[SkippedFile] = []
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(SkippedFile(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists() and not path.is_symlink():
             skipped.append(SkippedFile(str(path), "no such file or folder"))
         elif path.is_dir():
-            def unreadable(error: OSError) -> None:
-                skipped.append(SkippedFile(str(error.filename), f"cannot read folder: {error.strerror or error}"))
-
             for folder, dirs, files in os.walk(path, onerror=unreadable):
                 here = Path(folder)
                 for name in sorted(dirs):

@@ -122,7 +122,7 @@ def test_a_zip_bomb_is_refused_before_it_inflates(tmp_path):
     bombed.mkdir()
     for folder in (plain, bombed):
         (folder / "good.txt").write_text(GOOD)
-    # A .docx whose body inflates to 600 MB from well under 1 MB, streamed so the test itself stays small.
+    # A .docx whose body inflates to 600 MB from a few MB, streamed so the test itself stays small.
     with zipfile.ZipFile(bombed / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         with archive.open("word/document.xml", "w", force_zip64=True) as member:

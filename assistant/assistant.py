@@ -19,11 +19,12 @@ from .answer.base import Answerer, AnswerRequest, CandidateSentence
 from .answer.registry import make_answerer
 from .embedding import Embedder, load_embedder
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidQuestionError
+from .ingest.isolation import ingest_in_child
 from .ingest.pipeline import Ingestor, ProgressCallback
 from .retrieve.followup import contextual_query, normalize_history, recent_history
 from .retrieve.hybrid import HybridRetriever, Query
 from .settings import MAX_TOP_K, RETRIEVAL_MODES, RetrievalMode, Settings
-from .store.index import IndexDirectory, Snapshot
+from .store.index import IndexDirectory, Restored, Snapshot
 from .types import Answer, Document, DocumentInfo, IngestReport, Passage
 
 
@@ -41,6 +42,8 @@ class Assistant:
         self._answerers_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        # Set when opening found the live generation damaged and made an earlier one live again.
+        self.restored: Restored | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, create: bool = False, **overrides) -> "Assistant":
@@ -65,6 +68,7 @@ class Assistant:
         with self._snapshot_lock:
             if self._snapshot is None or self._snapshot.name != self.index.current():
                 self._snapshot = self.index.open(self.embedder.identity)
+                self.restored = self._snapshot.restored or self.restored
             return self._snapshot
 
     def answerer_for(self, name: str | None = None) -> Answerer:
@@ -216,10 +220,22 @@ class Assistant:
         return request.passages
 
     def ingest(
-        self, paths: list[str | Path], prune: bool = False, progress: ProgressCallback | None = None
+        self,
+        paths: list[str | Path],
+        prune: bool = False,
+        progress: ProgressCallback | None = None,
+        background: bool = False,
     ) -> IngestReport:
-        """Add or update files and folders; unchanged files cost only a hash. See ``Ingestor.run``."""
-        report = Ingestor(self.settings, self.embedder).run([Path(p) for p in paths], self.index, prune, progress)
+        """Add or update files and folders; unchanged files cost only a hash. See ``Ingestor.run``.
+
+        ``background=True`` runs it in a child process at low CPU priority, with the same result: a
+        server does so, so that one user's upload does not slow the questions of others.
+        """
+        targets = [Path(p) for p in paths]
+        if background:
+            report = ingest_in_child(self.settings, targets, prune, progress)
+        else:
+            report = Ingestor(self.settings, self.embedder).run(targets, self.index, prune, progress)
         if self.index.exists():
             self.snapshot()
         return report
@@ -253,6 +269,7 @@ class Assistant:
         return {
             "index_dir": str(self.index.root),
             "generation": snap.name,
+            "restored": self.restored.message() if self.restored else None,
             "documents": manifest.counts.get("documents", 0),
             "sources": manifest.counts.get("sources", 0),
             "chunks": manifest.counts.get("chunks", 0),

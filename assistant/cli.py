@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from .assistant import Assistant
 from .errors import AssistantError
 from .eval_cli import eval_command
 from .settings import RetrievalMode
+from .types import Citation
 from ui.serve import serve_command
 
 app = typer.Typer(
@@ -32,6 +34,8 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+# The CLI prints what the library logs as warnings (a restored index) itself, as notes.
+logging.getLogger("assistant").addHandler(logging.NullHandler())
 
 # Control characters, less tab and newline; Rich keeps ESC, so a file name could carry a sequence
 # that recolours the terminal, rewrites its title or moves the cursor over earlier output.
@@ -54,6 +58,14 @@ def _fail(exc: Exception, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _open(index: Path | None, **overrides) -> Assistant:
+    """The assistant over ``index``, saying so when opening it restored an earlier generation."""
+    assistant = Assistant.open(index, **overrides)
+    if assistant.restored:
+        err.print(f"[yellow]note[/] {shown(assistant.restored.message())}")
+    return assistant
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
@@ -62,7 +74,7 @@ def ingest(
 ) -> None:
     """Index .txt, .md, .html, .pdf and .docx files; unchanged files are skipped cheaply."""
     try:
-        assistant = Assistant.open(index, create=True)
+        assistant = _open(index, create=True)
         with Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
@@ -107,7 +119,7 @@ def ask(
         raise _fail(ValueError(f"--mode must be one of {', '.join(RetrievalMode.__args__)}"), 2)
     overrides = {"answerer": answerer} if answerer else {}
     try:
-        assistant = Assistant.open(index, **overrides)
+        assistant = _open(index, **overrides)
         if stream and not as_json:
             answer = None
             for item in assistant.ask_stream(question, top_k=top_k, mode=mode):
@@ -127,14 +139,24 @@ def ask(
     if answer.found:
         out.print("\n[bold]Sources[/]")
         for c in answer.citations:
-            page = f", page {c.page}" if c.page else ""
-            page += f", {c.heading}" if c.heading else ""
-            out.print(f"[{c.marker}] {shown(Path(c.source).name)}{shown(page)} (chunk {c.chunk_id}, score {c.score:.2f})")
-            out.print(f'    "{shown(c.quote)}"', highlight=False)
+            _print_source(c)
+        if answer.conflicts:
+            # "Differ", not "contradict": nothing here judges whether both claims can be true.
+            others = "another document answers" if len(answer.conflicts) == 1 else "other documents answer"
+            out.print(f"\n[bold yellow]Sources differ:[/] {others} this differently")
+            for c in answer.conflicts:
+                _print_source(c)
     elif answer.passages:
         out.print("\n[bold]Closest passages (related, but not an answer)[/]")
         for p in answer.passages[:3]:
             out.print(f"- {shown(Path(p.source).name)}: {shown(p.text[:160])}...", highlight=False)
+
+
+def _print_source(c: Citation) -> None:
+    page = f", page {c.page}" if c.page else ""
+    page += f", {c.heading}" if c.heading else ""
+    out.print(f"[{c.marker}] {shown(Path(c.source).name)}{shown(page)} (chunk {c.chunk_id}, score {c.score:.2f})")
+    out.print(f'    "{shown(c.quote)}"', highlight=False)
 
 
 @app.command()
@@ -144,7 +166,7 @@ def info(
 ) -> None:
     """Show the index: documents, chunks, embedding model, size on disk."""
     try:
-        assistant = Assistant.open(index)
+        assistant = _open(index)
         details = assistant.info()
         documents = assistant.documents()
     except AssistantError as exc:
@@ -173,7 +195,7 @@ def remove(
 ) -> None:
     """Remove a document from the index."""
     try:
-        report = Assistant.open(index).remove(target)
+        report = _open(index).remove(target)
     except AssistantError as exc:
         raise _fail(exc) from None
     out.print(f"removed {report.documents_removed} document(s), {report.chunks_removed} chunks")

@@ -18,7 +18,11 @@ class IndexMismatchError(AssistantError):
 
 
 class IndexCorruptError(AssistantError):
-    """The index files exist but cannot be read."""
+    """The index files exist but cannot be read; ``reason`` is what failed, without the advice."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class IndexLockedError(AssistantError):

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     max_document_chars: int = Field(5_000_000, ge=1, description="text a file may yield (about 1,000 pages)")
     max_unzipped_mb: float = Field(200.0, gt=0, description="total uncompressed size of a .docx")
     max_zip_ratio: float = Field(100.0, gt=1, description="uncompressed to compressed size of a .docx member")
+    read_timeout_s: float = Field(120.0, gt=0, description="time reading one file may take; each file is read in a child process")
+    max_read_memory_mb: float = Field(2048.0, gt=0, description="memory reading one file may take")
 
     # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
     llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="packaged model name or GGUF path")

@@ -160,7 +160,10 @@ class Answer:
 
     ``found`` is False when the documents do not support an answer: ``text`` then says so, ``citations``
     is empty and ``passages`` holds the closest passages ("related, but not an answer").
-    ``timings`` holds seconds per pipeline step.
+    ``conflicts`` are quotes from other documents than the cited ones that answer the question about as
+    well but say something else; their markers continue after the citations' and appear in no text.
+    Without a model that judges contradiction they are shown as "sources differ", not as proven
+    contradictions. ``timings`` holds seconds per pipeline step.
     """
 
     question: str
@@ -172,9 +175,11 @@ class Answer:
     answerer: str
     retrieval_query: str
     timings: dict[str, float] = field(default_factory=dict)
+    conflicts: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of the CLI's ``--json``: ``answer``, ``found``, ``citations[]`` and more."""
+        """The JSON shape of the CLI's ``--json``: ``answer``, ``found``, ``citations[]``, ``conflicts[]``
+        and more."""
         return {
             "question": self.question,
             "answer": self.text,
@@ -183,6 +188,7 @@ class Answer:
             "answerer": self.answerer,
             "retrieval_query": self.retrieval_query,
             "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
             "passages": [p.to_dict() for p in self.passages],
             "timings": self.timings,
         }

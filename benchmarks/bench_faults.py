@@ -1,15 +1,17 @@
 """Fault injection: does the index survive crashes, failed writes and damaged files?
 
 Three faults, each repeated, each judged the same way: afterwards the index must open and answer from
-a complete generation (the old one or the new one, never a mix), or, where a file was damaged after
-the fact, refuse with ``IndexCorruptError`` (a clear message) rather than any other exception.
+a complete generation (the old one or the new one, never a mix). Where a file of the live generation
+was damaged after the fact, an index with an earlier generation must restore it and answer from it,
+and one without must refuse with ``IndexCorruptError`` (a clear message) rather than any other
+exception.
 
 - ``kill -9`` during an ingest of 60 generated documents into a copy of a seed index, at a random
   moment spread over the ingest's measured duration (reading, embedding and the commit);
 - a write that fails mid-ingest: the ingest runs with a file-size limit (``RLIMIT_FSIZE``) so that
   writing the new generation fails part-way, as on a full disk;
-- damage after the fact: the text store truncated, zeroed or overwritten with random bytes, and the
-  vector file truncated.
+- damage after the fact: the live generation's text store truncated, zeroed or overwritten with
+  random bytes, or its vector file truncated, in an index of one generation and in one of two.
 
     python -m benchmarks.bench_faults [--rounds 8]
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from assistant import Assistant
 from assistant.errors import IndexCorruptError
+from assistant.store.index import IndexDirectory
 
 from .common import ROOT, SEED
 from .run_all import RESULTS, machine
@@ -128,8 +131,8 @@ def run(rounds: int) -> dict:
         results["write fails mid-ingest (file-size limit)"] = {"survived": survived, "total": rounds, "writes_failed": failed}
 
         def damage_text(mode: str):
-            def apply(index: Path) -> None:
-                (db,) = index.glob("gen-*/chunks.sqlite")
+            def apply(generation: Path) -> None:
+                db = generation / "chunks.sqlite"
                 size = db.stat().st_size
                 with open(db, "r+b") as fh:
                     if mode == "truncate":
@@ -139,28 +142,41 @@ def run(rounds: int) -> dict:
                         fh.write(b"\0" * (size // 3) if mode == "zero" else os.urandom(size // 3))
             return apply
 
-        def truncate_vectors(index: Path) -> None:
-            (vectors,) = [p for p in index.glob("gen-*/*") if p.suffix in (".faiss", ".index")]
+        def truncate_vectors(generation: Path) -> None:
+            vectors = generation / "vectors.faiss"
             with open(vectors, "r+b") as fh:
                 fh.truncate(vectors.stat().st_size // 2)
 
-        for name, damage in (
+        # The same damage to an index holding one generation (nothing to fall back on: the clear error)
+        # and to one holding two (the earlier one is restored and answers).
+        two = _fresh(base, work)
+        _ingest(two, extra).wait()
+        damages = (
             ("text store truncated", damage_text("truncate")),
             ("text store pages zeroed", damage_text("zero")),
             ("text store pages random", damage_text("random")),
             ("vector file truncated", truncate_vectors),
-        ):
-            clear = 0
-            for _ in range(max(1, rounds // 4)):
+        )
+        for name, damage in damages:
+            clear = restored = 0
+            tries = max(1, rounds // 4)
+            for _ in range(tries):
                 index = _fresh(base, work)
-                damage(index)
+                damage(index / IndexDirectory(index).current())
                 try:
                     Assistant.open(index).ask(QUESTION)
                 except IndexCorruptError:
                     clear += 1
                 except Exception:  # noqa: BLE001 - any other failure is an unclear error
                     pass
-            results[f"{name}: clear IndexCorruptError"] = {"survived": clear, "total": max(1, rounds // 4)}
+                index = _fresh(two, work)
+                damage(index / IndexDirectory(index).current())
+                try:
+                    restored += _intact(index, {min(whole)}) and any(index.glob("gen-*.damaged-*"))
+                except Exception:  # noqa: BLE001 - counted as not restored
+                    pass
+            results[f"{name}, one generation: clear IndexCorruptError"] = {"survived": clear, "total": tries}
+            results[f"{name}, two generations: earlier one restored and answering"] = {"survived": restored, "total": tries}
     return results
 
 

@@ -45,6 +45,9 @@ class UiConfig:
     limits: UploadLimits = UploadLimits()
     examples: Sequence[str] | None = None
     chat_concurrency: int = 8
+    # Index uploads in a child process at low CPU priority, so one upload does not slow everyone's
+    # questions; off, they are indexed in the serving process (a benchmark compares the two).
+    ingest_in_background: bool = True
 
 
 def _file_names(doc: DocumentInfo) -> str:
@@ -174,10 +177,14 @@ class ChatHandlers:
         report: IngestReport | None = None
         if stored.accepted:
             try:
-                report = self.assistant.ingest(stored.accepted, progress=self._progress_callback(progress))
+                report = self.assistant.ingest(
+                    stored.accepted,
+                    progress=self._progress_callback(progress),
+                    background=self.config.ingest_in_background,
+                )
             except AssistantError as exc:
                 lines.append(f"- {md_esc(str(exc))}")
-                for path in stored.accepted:
+                for path in stored.created:
                     path.unlink(missing_ok=True)
         if report is not None:
             for skipped in report.skipped:
@@ -192,6 +199,14 @@ class ChatHandlers:
             summary += ". Not indexed:\n" + "\n".join(lines)
         else:
             summary += "."
+        indexed = {p.name for p in stored.accepted} - {Path(s.path).name for s in report.skipped} if report else set()
+        kept_apart = [r for r in stored.renamed if r.stored_as in indexed]
+        if kept_apart:
+            summary += "\n\nKept apart from a different file of the same name already uploaded:\n" + "\n".join(
+                f"- **{md_esc(r.name)}** is stored as **{md_esc(r.stored_as)}** (to replace the old one, "
+                "remove it, then upload this again)"
+                for r in kept_apart
+            )
         if report is not None and report.notices:
             summary = "\n".join(md_esc(n) for n in report.notices) + "\n\n" + summary
         return (summary, *self.document_rows(), None)
@@ -222,7 +237,12 @@ class ChatHandlers:
         if not existing:
             return ("Nothing to re-index.", *self.document_rows())
         try:
-            report = self.assistant.ingest(existing, prune=True, progress=self._progress_callback(progress))
+            report = self.assistant.ingest(
+                existing,
+                prune=True,
+                progress=self._progress_callback(progress),
+                background=self.config.ingest_in_background,
+            )
         except AssistantError as exc:
             return (md_esc(str(exc)), *self.document_rows())
         notices = "".join(f"{md_esc(n)}\n\n" for n in report.notices)

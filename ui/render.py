@@ -80,13 +80,44 @@ def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _marker_link(match: re.Match[str], turn: int, known: set[int]) -> str:
-    marker = int(match.group(1))
-    if marker not in known:
-        return match.group(0)
+def _cite(turn: int, marker: int) -> str:
     return (
         f'<a class="cite" href="#{source_anchor(turn, marker)}" '
         f'title="Show source {marker}">[{marker}]</a>'
+    )
+
+
+def _marker_link(match: re.Match[str], turn: int, known: set[int]) -> str:
+    marker = int(match.group(1))
+    return _cite(turn, marker) if marker in known else match.group(0)
+
+
+def _differ_heading(conflicts: Sequence[Citation]) -> str:
+    # "Differ", not "contradict": nothing here judges whether the two claims can both be true.
+    others = "another document answers" if len(conflicts) == 1 else "other documents answer"
+    return f"Sources differ: {others} this differently."
+
+
+def _side(citation: Citation, turn: int) -> str:
+    return (
+        f'<div class="differ-source">{_cite(turn, citation.marker)} '
+        f"{_title(citation.source, citation.title, citation.page, citation.heading)}"
+        f'<blockquote class="differ-quote">{esc(citation.quote)}</blockquote></div>'
+    )
+
+
+def _differing(answer: Answer, turn: int) -> str:
+    """The quoted sources and the differing ones side by side, so neither reads as the settled answer."""
+    if not answer.conflicts:
+        return ""
+    quoted = "".join(_side(c, turn) for c in answer.citations)
+    others = "".join(_side(c, turn) for c in answer.conflicts)
+    return (
+        f'<div class="sources-differ" role="note"><div class="differ-head">{_differ_heading(answer.conflicts)}'
+        '</div><div class="differ-sides">'
+        f'<div class="differ-column quoted"><div class="differ-label">Quoted in the answer</div>{quoted}</div>'
+        f'<div class="differ-column differing"><div class="differ-label">Answers differently</div>{others}</div>'
+        "</div></div>"
     )
 
 
@@ -107,23 +138,27 @@ def answer_html(answer: Answer, turn: int) -> str:
     known = {c.marker for c in answer.citations}
     # Markers are matched on the escaped text; "[", digits and "]" never change under escaping.
     linked = _MARKER.sub(lambda m: _marker_link(m, turn, known), text)
-    return f'<div class="answer" data-turn="{turn}">{linked}</div>'
+    return f'<div class="answer" data-turn="{turn}">{linked}{_differing(answer, turn)}</div>'
 
 
 def answer_plain(answer: Answer) -> str:
     """The answer as plain text with its sources listed, for "copy answer".
 
     The result reads like ``Sar Sokha maintained ... [1]`` then a blank line and
-    ``[1] seed.txt, p. 1: "Meanwhile, ..."``.
+    ``[1] seed.txt, p. 1: "Meanwhile, ..."``; differing sources follow under their own heading.
     """
     lines = [answer.text]
     if answer.citations:
-        lines.append("")
-        for c in answer.citations:
-            page = f", p. {c.page}" if c.page is not None else ""
-            section = f", {c.heading}" if c.heading else ""
-            lines.append(f'[{c.marker}] {c.title or c.source}{page}{section}: "{c.quote}"')
+        lines += ["", *map(_plain_source, answer.citations)]
+    if answer.conflicts:
+        lines += ["", _differ_heading(answer.conflicts), *map(_plain_source, answer.conflicts)]
     return "\n".join(lines)
+
+
+def _plain_source(c: Citation) -> str:
+    page = f", p. {c.page}" if c.page is not None else ""
+    section = f", {c.heading}" if c.heading else ""
+    return f'[{c.marker}] {c.title or c.source}{page}{section}: "{c.quote}"'
 
 
 def _fmt(value: float | int | None, digits: int = 3) -> str:
@@ -250,8 +285,19 @@ def sources_html(
             f"{cards}</div>"
         )
     by_chunk = {p.chunk_id: p for p in answer.passages}
-    cards = "".join(
-        citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id))
-        for c in answer.citations
+
+    def cards(citations: list[Citation]) -> str:
+        return "".join(
+            citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id)) for c in citations
+        )
+
+    differing = (
+        f'<div class="differing"><h3>{_differ_heading(answer.conflicts)}</h3>'
+        "<p>Not quoted in the answer; compare them with the sources above.</p>"
+        f"{cards(answer.conflicts)}</div>"
+        if answer.conflicts
+        else ""
     )
-    return f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards}</div>'
+    return (
+        f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards(answer.citations)}{differing}</div>'
+    )

@@ -15,6 +15,7 @@ Usage::
 
 from __future__ import annotations
 
+import filecmp
 import os
 import re
 import tempfile
@@ -52,10 +53,21 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class Renamed:
+    """An upload stored under another name because a different file already had its name."""
+
+    name: str
+    stored_as: str
+
+
 @dataclass
 class UploadResult:
     accepted: list[Path] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    renamed: list[Renamed] = field(default_factory=list)
+    # The accepted files this upload created; an identical file already there is accepted, not new.
+    created: list[Path] = field(default_factory=list)
 
 
 def _size(n: int) -> str:
@@ -85,11 +97,13 @@ def safe_filename(name: str) -> str:
     return base or "upload"
 
 
-def _destination(upload_dir: Path, name: str, taken: set[str]) -> Path:
-    """A path for ``name`` directly inside ``upload_dir``, distinct from the names in ``taken``."""
+def _destination(upload_dir: Path, name: str, taken: set[str], src: Path) -> Path:
+    """A path for ``name`` directly inside ``upload_dir``, distinct from the names in ``taken`` and
+    from files already there with other contents (the same bytes under the same name are the same
+    upload, so that one is reused)."""
     stem, suffix = os.path.splitext(name)
     candidate, n = name, 1
-    while candidate.lower() in taken:
+    while candidate.lower() in taken or _holds_other(upload_dir / candidate, src):
         n += 1
         candidate = f"{stem}-{n}{suffix}"
     dest = (upload_dir / candidate).resolve()
@@ -109,9 +123,11 @@ def store_uploads(
 ) -> UploadResult:
     """Copy accepted uploads into ``upload_dir`` and say why each other one was refused.
 
-    ``names`` are the names the user gave the files (defaults to each path's own name). A file that
-    already exists in ``upload_dir`` under the same name is replaced: uploading it again updates it.
-    Each copy is written to a temporary file and renamed, so a reader never sees half a file.
+    ``names`` are the names the user gave the files (defaults to each path's own name). The upload
+    folder is shared by everyone using the app, so a file never replaces a different one already
+    there under its name: it is stored as ``name-2.ext`` and listed in ``renamed`` (to update a
+    document, remove the old one first). Each copy is written to a temporary file and renamed, so a
+    reader never sees half a file.
     """
     upload_dir.mkdir(parents=True, exist_ok=True)
     result = UploadResult()
@@ -149,14 +165,26 @@ def store_uploads(
             )
             continue
         try:
-            dest = _destination(upload_dir, name, taken)
-            _copy_atomic(src, dest)
+            dest = _destination(upload_dir, name, taken, src)
+            if not dest.exists():
+                _copy_atomic(src, dest)
+                result.created.append(dest)
         except (OSError, ValueError) as exc:
             result.rejected.append(Rejected(shown, f"could not be stored: {exc}"))
             continue
         total += size
         result.accepted.append(dest)
+        if dest.name != name:
+            result.renamed.append(Renamed(shown, dest.name))
     return result
+
+
+def _holds_other(path: Path, src: Path) -> bool:
+    """True when ``path`` exists with contents other than ``src``'s."""
+    try:
+        return path.exists() and not filecmp.cmp(path, src, shallow=False)
+    except OSError:
+        return True
 
 
 def _copy_atomic(src: Path, dest: Path) -> None:

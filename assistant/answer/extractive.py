@@ -1,6 +1,9 @@
 """The default answerer: quotes the sentences that best answer the question, each cited.
 
-No LLM: the answer is made of sentences from the documents, so every claim is a quoted span.
+No LLM: the answer is made of sentences from the documents, so every claim is a quoted span. When
+another document answers the question about as confidently but says something else (a planted or
+outdated file, two versions of a policy), its best sentence is attached as a conflict, so the reader
+sees both sides instead of only the one that scored higher.
 
     >>> answer = ExtractiveAnswerer(settings).answer(request)
     >>> answer.text
@@ -10,13 +13,66 @@ No LLM: the answer is made of sentences from the documents, so every claim is a 
 from __future__ import annotations
 
 from ..settings import Settings
+from ..store.bm25 import tokenize
 from ..types import Answer, Citation
 from .base import AnswerRequest, abstention
-from .scoring import ScoredSentence, score_candidates
+from .scoring import ScoredSentence, question_terms, score_candidates
 
 # A second sentence is quoted only when it is nearly as good as the best one; otherwise answers
 # grow long with loosely related sentences.
 SECOND_SENTENCE_MARGIN = 0.08
+
+# How far above the abstain threshold another document's best sentence must score to be shown as a
+# differing answer. Merely clearing the threshold is not enough: among several retrieved documents on
+# one subject, one usually does by chance. The bar is on the support scale rather than a gap below the
+# quoted sentence, because a sentence that repeats the question's words outscores every real answer,
+# and a gap would then hide exactly the answer the reader needs to see. Fitted on the SQuAD train and
+# calibration splits by ``python -m benchmarks.bench_poisoning --fit``.
+CONFLICT_SUPPORT_MARGIN = 0.2
+
+# A sentence whose own claim (its terms beyond the question's) mostly appears in a quoted sentence
+# says the same thing in other words: agreement, not a differing answer.
+RESTATEMENT_SHARE = 0.5
+
+# Differing sources shown at most, so that the answer stays readable.
+MAX_CONFLICTS = 2
+
+
+def differing_answers(
+    scored: list[ScoredSentence], quoted: list[ScoredSentence], question: str, min_support: float
+) -> list[ScoredSentence]:
+    """The best sentence of each document not quoted that answers with at least ``min_support`` but
+    whose claim is not already in the quoted sentences; best first, at most ``MAX_CONFLICTS``."""
+    asked = question_terms(question)
+    quoted_terms = {term for terms in tokenize([q.candidate.text for q in quoted]) for term in terms}
+    seen = {q.candidate.doc_id for q in quoted}
+    found: list[ScoredSentence] = []
+    for item in scored:
+        if len(found) == MAX_CONFLICTS:
+            break
+        if item.candidate.doc_id in seen:
+            continue
+        # Only a document's best sentence speaks for it, as it would if that document were cited.
+        seen.add(item.candidate.doc_id)
+        if item.support < min_support:
+            continue
+        claim = set(tokenize([item.candidate.text])[0]) - asked
+        # A sentence that adds nothing to the question's own words answers nothing either way.
+        if claim and len(claim & quoted_terms) < RESTATEMENT_SHARE * len(claim):
+            found.append(item)
+    return found
+
+
+def _citation(marker: int, item: ScoredSentence) -> Citation:
+    c = item.candidate
+    passage = c.passage
+    return Citation(
+        marker=marker, source=passage.source, title=passage.title, page=passage.page,
+        chunk_id=passage.chunk_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
+        passage_start=c.start - passage.start, passage_end=c.end - passage.start,
+        score=round(item.support, 4), fused_score=passage.fused_score,
+        dense_rank=passage.dense_rank, bm25_rank=passage.bm25_rank, heading=c.heading,
+    )
 
 
 class ExtractiveAnswerer:
@@ -41,24 +97,14 @@ class ExtractiveAnswerer:
         confidence = scored[0].support if scored else 0.0
         if not scored or confidence < self.settings.abstain_threshold:
             return abstention(request, self.name, confidence)
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for marker, item in enumerate(self.select(scored), start=1):
-            c = item.candidate
-            passage = c.passage
-            citations.append(
-                Citation(
-                    marker=marker, source=passage.source, title=passage.title, page=passage.page,
-                    chunk_id=passage.chunk_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
-                    passage_start=c.start - passage.start, passage_end=c.end - passage.start,
-                    score=round(item.support, 4), fused_score=passage.fused_score,
-                    dense_rank=passage.dense_rank, bm25_rank=passage.bm25_rank, heading=c.heading,
-                )
-            )
-            parts.append(f"{c.text} [{marker}]")
+        quoted = self.select(scored)
+        citations = [_citation(marker, item) for marker, item in enumerate(quoted, start=1)]
+        others = differing_answers(
+            scored, quoted, request.question, self.settings.abstain_threshold + CONFLICT_SUPPORT_MARGIN
+        )
         return Answer(
             question=request.question,
-            text=" ".join(parts),
+            text=" ".join(f"{c.quote} [{c.marker}]" for c in citations),
             found=True,
             citations=citations,
             passages=request.passages,
@@ -66,4 +112,5 @@ class ExtractiveAnswerer:
             answerer=self.name,
             retrieval_query=request.retrieval_query,
             timings=request.timings,
+            conflicts=[_citation(marker, item) for marker, item in enumerate(others, start=len(citations) + 1)],
         )

@@ -106,6 +106,11 @@ class ScoredSentence:
     support: float
 
 
+def question_terms(question: str) -> set[str]:
+    """The question's content terms (stemmed, stop words and framing verbs removed): what it is about."""
+    return set(tokenize([question])[0]) - _frame_terms()
+
+
 def term_overlap(question_terms: set[str], sentence_terms: set[str]) -> float:
     """Share of the question's content terms (stemmed, stop words removed) found in the sentence."""
     if not question_terms:
@@ -119,7 +124,7 @@ def candidate_features(request: AnswerRequest) -> np.ndarray:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     vectors = np.stack([c.vector for c in request.candidates])
     similarity = (vectors @ request.query_vectors.T).max(axis=1)
-    question_terms = set(tokenize([request.question])[0]) - _frame_terms()
+    asked = question_terms(request.question)
     sentence_terms = tokenize([c.text for c in request.candidates])
     rows = []
     for candidate, sim, terms in zip(request.candidates, similarity, sentence_terms):
@@ -127,7 +132,7 @@ def candidate_features(request: AnswerRequest) -> np.ndarray:
         rows.append(
             (
                 float(sim),
-                term_overlap(question_terms, set(terms)),
+                term_overlap(asked, set(terms)),
                 1.0 / (1.0 + candidate.passage_rank),
                 float(passage_sim) if passage_sim is not None else 0.0,
                 answer_type_match(request.question, candidate.text),

@@ -28,7 +28,8 @@ from ..store.index import IndexDirectory, Writer
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
-from .readers import READING_VERSION, ReadLimits, UnreadableFile, is_supported, read_document
+from .isolation import ReaderProcess
+from .readers import READING_VERSION, ReadLimits, UnreadableFile, is_supported
 from .readers.limits import MB
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -123,7 +124,10 @@ class Ingestor:
         started = time.perf_counter()
         files, skipped = discover(paths)
         report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
-        with index.writer(self.embedder.identity, self.chunker_settings) as writer:
+        reader = ReaderProcess(self.limits, self.settings.read_timeout_s, self.settings.max_read_memory_mb)
+        with reader, index.writer(self.embedder.identity, self.chunker_settings) as writer:
+            if writer.restored:
+                report.notices.append(writer.restored.message())
             if writer.rebuild_reason:
                 files = self._with_stale_sources(files, writer, report)
             pending: list[_Pending] = []
@@ -153,7 +157,7 @@ class Ingestor:
                     continue
                 if doc_id not in planned and not writer.text.has_document(doc_id):
                     try:
-                        document = read_document(path, data, doc_id, self.limits)
+                        document = reader.read(path, data, doc_id)
                         chunks = self.chunker.chunk(document)
                     except UnreadableFile as exc:
                         report.skipped.append(SkippedFile(str(path), str(exc)))
@@ -187,6 +191,8 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         with index.writer(self.embedder.identity, self.chunker_settings, rebuild_stale=False) as writer:
+            if writer.restored:
+                report.notices.append(writer.restored.message())
             sources = writer.text.sources()
             resolved = str(Path(target).expanduser().resolve())
             if target in sources or resolved in sources:

@@ -10,6 +10,11 @@ A writer copies the live generation into a temporary folder, changes the copy, t
 switches ``CURRENT``. A crash at any point leaves the old generation live and readable; readers that
 opened a generation keep using it until they look again.
 
+The generation that was live before the last write is kept beside the live one. When the live
+generation turns out to be damaged (a disk error, a truncated copy), opening the index or starting a
+writer makes the newest intact earlier generation live again and moves the damaged folder aside as
+``gen-NNNNNN.damaged-<time>``; ``snapshot.restored`` (or ``writer.restored``) says so, for the user.
+
     >>> index = IndexDirectory(Path("index"))
     >>> with index.writer(identity, chunker) as w:
     ...     w.text.add_source(...); w.commit()
@@ -20,7 +25,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -43,6 +50,12 @@ FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+_GENERATION = re.compile(r"gen-(\d{6,})")
+# Generations and the folders of writers that crashed; never ``.damaged-`` folders, kept for a person.
+_SWEPT = re.compile(r"gen-\d{6,}(\.tmp-\d+)?")
+_DAMAGED = re.compile(r"gen-(\d{6,})\.damaged-")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -116,12 +129,42 @@ def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Pat
         )
 
 
+@dataclass(frozen=True)
+class Restored:
+    """The live generation was damaged, so the newest intact earlier one was made live again.
+
+        >>> snapshot = index.open(identity)
+        >>> if snapshot.restored:
+        ...     print(snapshot.restored.message())
+    """
+
+    root: Path
+    damaged: str
+    reason: str
+    restored: str
+    updated_at: str  # of the restored generation: what was written after it is not in it
+    moved_to: Path | None  # None when the damaged generation's folder was already gone
+
+    def message(self) -> str:
+        kept = f"its folder was kept as {self.moved_to}" if self.moved_to else "its folder was missing"
+        return (
+            f"The index generation {self.damaged} at {self.root} was damaged ({self.reason}); {kept}. "
+            f"The earlier generation {self.restored}, written {self.updated_at}, is live again. "
+            f"Documents added or changed since then must be ingested again "
+            f"(assistant ingest PATH --index {self.root}); documents removed since then are back."
+        )
+
+
 class Snapshot:
-    """One generation opened for reading: vectors and BM25 in memory, text in SQLite (read-only)."""
+    """One generation opened for reading: vectors and BM25 in memory, text in SQLite (read-only).
+
+    ``restored`` is set on the snapshot whose opening replaced a damaged live generation.
+    """
 
     def __init__(self, directory: Path, manifest: Manifest) -> None:
         self.directory = directory
         self.manifest = manifest
+        self.restored: Restored | None = None
         try:
             self.text = TextStore.open(directory, read_only=True)
             self.text.check()
@@ -167,6 +210,7 @@ class Writer:
 
     ``rebuild_reason`` is set when the live generation was stale (see ``stale_reason``): the writer
     then starts empty, and ``stale_sources`` lists the files the old generation held, to re-read.
+    ``restored`` is set when the live generation was damaged and an earlier one was restored first.
     """
 
     def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: FaissVectorStore):
@@ -178,6 +222,7 @@ class Writer:
         self.committed = False
         self.rebuild_reason: str | None = None
         self.stale_sources: list[str] = []
+        self.restored: Restored | None = None
 
     def commit(self) -> str:
         """Write everything, rename the folder into place, then switch CURRENT; returns the generation."""
@@ -204,7 +249,8 @@ def damaged(root: Path, exc: Exception) -> IndexCorruptError:
     """The error for an index whose files cannot be read, with the way out."""
     return IndexCorruptError(
         f"The index at {root} is damaged ({exc}). Nothing in your documents is lost: move that folder "
-        f"away and rebuild it with `assistant ingest PATH --index {root}` from your folders."
+        f"away and rebuild it with `assistant ingest PATH --index {root}` from your folders.",
+        reason=str(exc),
     )
 
 
@@ -225,15 +271,64 @@ class IndexDirectory:
             return None
 
     def open(self, identity: EmbeddingIdentity) -> Snapshot:
+        """The live generation, or, when it is damaged, the restored earlier one (see ``Restored``)."""
         name = self.current()
         if name is None:
             raise IndexNotFoundError(
                 f"No index at {self.root}. Build one with: assistant ingest PATH --index {self.root}"
             )
+        try:
+            return self._open(name, identity)
+        except IndexCorruptError as exc:
+            damage = exc
+        try:
+            with self._lock():
+                if self.current() == name:
+                    return self._restore(name, damage, identity)
+        except OSError:
+            # A folder this process may not write to, or a failing disk, cannot be repaired here.
+            raise damage
+        # Another process restored or committed a generation while this one waited for the lock.
+        return self.open(identity)
+
+    def _open(self, name: str, identity: EmbeddingIdentity) -> Snapshot:
         directory = self.root / name
         manifest = Manifest.read(directory)
         check_compatible(manifest, identity, self.root)
         return Snapshot(directory, manifest)
+
+    def _restore(self, name: str, damage: IndexCorruptError, identity: EmbeddingIdentity) -> Snapshot:
+        """Make the newest intact generation older than the damaged live ``name`` live, and return it
+        opened; raise ``damage`` when there is none. The caller holds the lock and has seen ``CURRENT``
+        still name ``name``."""
+        match = _GENERATION.fullmatch(name)
+        number = int(match[1]) if match else -1
+        older = sorted(
+            (int(m[1]), m[0])
+            for entry in self.root.iterdir()
+            if (m := _GENERATION.fullmatch(entry.name)) and entry.is_dir() and int(m[1]) < number
+        )
+        for _, candidate in reversed(older):
+            try:
+                snapshot = self._open(candidate, identity)
+            except (IndexCorruptError, IndexMismatchError):
+                continue
+            moved_to: Path | None = None
+            if (self.root / name).exists():
+                stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+                moved_to = self.root / f"{name}.damaged-{stamp}"
+                # Moved before CURRENT switches: a crash in between leaves CURRENT naming a missing
+                # folder, which the next open restores from again, and no sweep can take the damaged one.
+                os.replace(self.root / name, moved_to)
+                _fsync_dir(self.root)
+            _write_durably(self.root / CURRENT, candidate + "\n")
+            _fsync_dir(self.root)
+            snapshot.restored = Restored(
+                self.root, name, damage.reason, candidate, snapshot.manifest.updated_at, moved_to
+            )
+            log.warning(snapshot.restored.message())
+            return snapshot
+        raise damage
 
     def size_bytes(self) -> int:
         name = self.current()
@@ -264,8 +359,26 @@ class IndexDirectory:
     def _sweep(self, keep: set[str]) -> None:
         """Remove leftovers of crashed writers and generations older than the previous one."""
         for entry in self.root.iterdir():
-            if entry.is_dir() and entry.name.startswith("gen-") and entry.name not in keep:
+            if _SWEPT.fullmatch(entry.name) and entry.is_dir() and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
+
+    def _read_live(self, name: str, identity: EmbeddingIdentity) -> tuple[Manifest, TextStore, FaissVectorStore]:
+        """The live generation's manifest, checked text and vectors, for a writer to start from."""
+        directory = self.root / name
+        manifest = Manifest.read(directory)
+        check_compatible(manifest, identity, self.root)
+        try:
+            text = TextStore.open(directory, read_only=True)
+            text.check()
+            return manifest, text, FaissVectorStore.load(directory)
+        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
+            raise damaged(self.root, exc) from exc
+
+    def _next_generation(self, manifest: Manifest | None) -> int:
+        # Past any generation moved aside as damaged: a reader still holding it must not take a new
+        # generation of the same name for the one it has.
+        moved = [int(m[1]) for e in self.root.iterdir() if (m := _DAMAGED.match(e.name))]
+        return max([manifest.generation if manifest else 0, *moved]) + 1
 
     @contextmanager
     def writer(self, identity: EmbeddingIdentity, chunker: dict, rebuild_stale: bool = True) -> Iterator[Writer]:
@@ -273,26 +386,31 @@ class IndexDirectory:
         stale and ``rebuild_stale`` (ingest) is set; removals pass False and keep the old format."""
         with self._lock():
             live = self.current()
+            manifest: Manifest | None = None
+            restored: Restored | None = None
             reason, stale_sources = None, []
             if live is not None:
-                manifest = Manifest.read(self.root / live)
-                check_compatible(manifest, identity, self.root)
+                try:
+                    manifest, source, vectors = self._read_live(live, identity)
+                except IndexCorruptError as exc:
+                    snapshot = self._restore(live, exc, identity)
+                    snapshot.text.close()
+                    live, restored = snapshot.name, snapshot.restored
+                    manifest, source, vectors = self._read_live(live, identity)
                 reason = stale_reason(manifest, chunker) if rebuild_stale else None
             self._sweep(keep={live} if live else set())
-            generation = manifest.generation + 1 if live else 1
+            generation = self._next_generation(manifest)
             workdir = self.root / f"gen-{generation:06d}.tmp-{os.getpid()}"
             workdir.mkdir()
             writer: Writer | None = None
             try:
-                if live is not None and reason is None:
+                if manifest is not None and reason is None:
                     try:
-                        source = TextStore.open(self.root / live, read_only=True)
-                        source.check()
                         text = source.copy_to(workdir)
-                        source.close()
                     except sqlite3.Error as exc:
                         raise damaged(self.root, exc) from exc
-                    vectors = FaissVectorStore.load(self.root / live)
+                    finally:
+                        source.close()
                     # A removal keeps the settings the chunks were cut with, so staleness is not lost.
                     kept = chunker if rebuild_stale else manifest.chunker
                     # The identity is the model's as checked above; it also records the weights' fingerprint
@@ -302,18 +420,17 @@ class IndexDirectory:
                     )
                 else:
                     text = TextStore.open(workdir)
-                    if live is not None:
-                        old = TextStore.open(self.root / live, read_only=True)
-                        stale_sources = sorted(old.sources())
-                        text.continue_ids_from(old.next_chunk_id())
-                        old.close()
+                    if manifest is not None:
+                        stale_sources = sorted(source.sources())
+                        text.continue_ids_from(source.next_chunk_id())
+                        source.close()
                     vectors = FaissVectorStore(identity.dimension)
                     new_manifest = Manifest(
                         format_version=FORMAT_VERSION, embedding=asdict(identity), chunker=chunker,
                         generation=generation, created_at=_now(), updated_at=_now(),
                     )
                 writer = Writer(self.root, workdir, new_manifest, text, vectors)
-                writer.rebuild_reason, writer.stale_sources = reason, stale_sources
+                writer.rebuild_reason, writer.stale_sources, writer.restored = reason, stale_sources, restored
                 yield writer
             finally:
                 if writer is None or not writer.committed:

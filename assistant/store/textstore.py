@@ -118,7 +118,15 @@ class TextStore:
         with self._lock:
             rows = self._db.execute("PRAGMA quick_check").fetchall()
         if rows != [("ok",)]:
-            raise sqlite3.DatabaseError("; ".join(str(r[0]) for r in rows[:3]))
+            # SQLite lists every bad page, hundreds of lines on a truncated file: a person needs a few.
+            problems = [
+                line.strip()
+                for row in rows
+                for line in str(row[0]).splitlines()
+                if line.strip() and not line.startswith("***")
+            ]
+            more = f" and {len(problems) - 2} more problems" if len(problems) > 2 else ""
+            raise sqlite3.DatabaseError("quick_check found " + "; ".join(problems[:2]) + more)
 
     def close(self) -> None:
         self._db.close()

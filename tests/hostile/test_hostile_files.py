@@ -104,7 +104,8 @@ _PEAK_RSS = """
 import resource, sys
 from assistant import Assistant
 Assistant.open(sys.argv[1], create=True).ingest([sys.argv[2]])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# Files are read in a child process: the peak of either counts.
+print(max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 """
 
 

@@ -88,3 +88,38 @@ def test_chats_are_answered_while_an_ingest_runs(served, tmp_path):
     status, *_ = asker.predict(doc.doc_id, api_name="/remove_document")
     assert status.startswith("Removed")
     asker.close()
+
+
+def test_same_named_uploads_from_two_sessions_are_both_kept(served, tmp_path):
+    """The upload folder is shared: a second user's notes.txt must not replace the first user's."""
+    from gradio_client import handle_file
+
+    texts = {
+        "ana": "The lighthouse keeper of Ostrava Point was Milena Dvorakova.",
+        "ben": "The orchard at Kelso Farm grows twelve kinds of quince.",
+    }
+    statuses = []
+    for user, text in texts.items():
+        (tmp_path / user).mkdir()
+        path = tmp_path / user / "notes.txt"
+        path.write_text(text, encoding="utf-8")
+        client = Client(served.url, verbose=False)
+        status, *_ = client.predict([handle_file(str(path))], api_name="/add_documents")
+        statuses.append(status)
+        client.close()
+    assert "Indexed 1 file" in statuses[0] and "Indexed 1 file" in statuses[1], statuses
+    assert r"**notes\.txt** is stored as **notes\-2\.txt**" in statuses[1]  # Markdown-escaped names
+    assert sorted(p.name for p in served.upload_dir.iterdir()) == ["notes-2.txt", "notes.txt"]
+
+    asker = Client(served.url, verbose=False)
+    for question, expected in (
+        ("Who was the lighthouse keeper of Ostrava Point?", "Milena"),
+        ("How many kinds of quince does the orchard at Kelso Farm grow?", "twelve"),
+    ):
+        _, _, _, plain = asker.predict(question, [], api_name="/chat")
+        assert expected in plain, plain
+    for doc in served.assistant.documents():
+        if any(source.startswith(str(served.upload_dir.resolve())) for source in doc.sources):
+            asker.predict(doc.doc_id, api_name="/remove_document")
+    assert list(served.upload_dir.iterdir()) == []
+    asker.close()

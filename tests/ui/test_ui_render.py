@@ -149,3 +149,48 @@ def test_status_lines_show_markdown_in_names_as_text():
     html = MarkdownIt().render(f"Removed **{md_esc(title)}**.")
     assert "<a " not in html and "<img" not in html and "<strong>urgent" not in html
     assert "[Click to verify](https://evil.example/login)" in html
+
+
+def with_conflict(answer: Answer) -> Answer:
+    other = '<script>alert("x")</script> The minister said [1] crime bosses run the casinos.'
+    answer.conflicts = [
+        Citation(
+            marker=2, source="/docs/<svg onload=alert(2)>.txt", title="Memo <b>2024</b>", page=None,
+            chunk_id=9, doc_id="d2", quote=other, start=0, end=len(other), passage_start=0,
+            passage_end=len(other), score=0.7, fused_score=0.02,
+        )
+    ]
+    return answer
+
+
+def test_differing_sources_sit_beside_the_quoted_one_escaped():
+    answer = with_conflict(make_answer())
+    html = answer_html(answer, turn=3)
+    assert "Sources differ: another document answers this differently." in html
+    assert {t for t, _ in tags(html)} == {"div", "a", "span", "blockquote"}
+    quoted, differing = re.findall(r'<div class="differ-column (\w+)">', html)
+    assert (quoted, differing) == ("quoted", "differing")
+    assert html.index(esc(QUOTE)) < html.index('class="differ-column differing"')
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "Memo &lt;b&gt;2024&lt;/b&gt;" in html and 'title="/docs/&lt;svg onload=alert(2)&gt;.txt"' in html
+    # A marker inside document text is text; only the block's own markers link to source cards.
+    links = [a["href"] for t, a in tags(html) if t == "a"]
+    assert links == ["#src-3-1", "#src-3-1", "#src-3-2"]
+
+
+def test_differing_sources_get_cards_and_a_place_in_the_copy():
+    answer = with_conflict(make_answer())
+    panel = sources_html(answer, turn=3)
+    assert 'id="src-3-2"' in panel and '<div class="differing">' in panel
+    assert panel.index('id="src-3-1"') < panel.index("Sources differ") < panel.index('id="src-3-2"')
+    assert [t for t, _ in tags(panel) if t in {"script", "svg", "b"}] == []
+    text = answer_plain(answer)
+    assert text.endswith(
+        "\n\nSources differ: another document answers this differently.\n"
+        f'[2] Memo <b>2024</b>: "{answer.conflicts[0].quote}"'
+    )
+
+
+def test_an_answer_without_differing_sources_shows_no_such_block():
+    answer = make_answer()
+    assert "Sources differ" not in answer_html(answer, turn=0) + sources_html(answer, turn=0) + answer_plain(answer)

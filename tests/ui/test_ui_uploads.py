@@ -78,11 +78,20 @@ def test_same_name_twice_in_one_upload_keeps_both(tmp_path: Path):
     assert [p.stat().st_size for p in result.accepted] == [3, 4]
 
 
-def test_reupload_replaces_and_leaves_no_partial_files(tmp_path: Path):
+def test_a_different_file_under_a_taken_name_is_kept_apart_and_leaves_no_partial_files(tmp_path: Path):
     up = tmp_path / "up"
     store_uploads([write(tmp_path / "v1.txt", 5)], up, names=["doc.txt"])
-    store_uploads([write(tmp_path / "v2.txt", 9)], up, names=["doc.txt"])
-    assert [(p.name, p.stat().st_size) for p in up.iterdir()] == [("doc.txt", 9)]
+    result = store_uploads([write(tmp_path / "v2.txt", 9)], up, names=["doc.txt"])
+    assert sorted((p.name, p.stat().st_size) for p in up.iterdir()) == [("doc-2.txt", 9), ("doc.txt", 5)]
+    assert [(r.name, r.stored_as) for r in result.renamed] == [("doc.txt", "doc-2.txt")]
+
+
+def test_the_same_file_uploaded_again_reuses_its_name(tmp_path: Path):
+    up = tmp_path / "up"
+    store_uploads([write(tmp_path / "v1.txt", 5)], up, names=["doc.txt"])
+    result = store_uploads([write(tmp_path / "again.txt", 5)], up, names=["doc.txt"])
+    assert [p.name for p in result.accepted] == ["doc.txt"] and result.renamed == []
+    assert [p.name for p in up.iterdir()] == ["doc.txt"]
 
 
 def test_missing_file_is_reported(tmp_path: Path):

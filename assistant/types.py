@@ -23,6 +23,7 @@ class PageSpan:
 HEADING_SEPARATOR = " > "
 """Joins a heading path for display and storage: ``"2 Setup > 2.4 Library Notes"``."""
 
+
 def with_heading(heading: str, text: str) -> str:
     """What the chunk vector and BM25 see: the section's heading path names what the text is about."""
     return f"{heading}\n{text}" if heading else text
@@ -235,6 +236,4 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(
-            self.documents_added or self.documents_removed or self.sources_added or self.sources_removed
-        )
+        return bool(self.documents_added or self.documents_removed or self.sources_added or self.sources_removed)

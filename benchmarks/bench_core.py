@@ -95,9 +95,13 @@ def main() -> None:
     report = assistant.ingest([args.work / "squad"])
     bare_s, n_texts = bare_encode_seconds(assistant)
     results["ingest"] = {
-        "paragraphs": report.files_read, "chunks": report.chunks_added, "embeddings": report.embeddings_computed,
-        "seconds": report.seconds, "chunks_per_s": report.chunks_added / report.seconds,
-        "bare_model_seconds_same_texts": bare_s, "bare_model_texts": n_texts,
+        "paragraphs": report.files_read,
+        "chunks": report.chunks_added,
+        "embeddings": report.embeddings_computed,
+        "seconds": report.seconds,
+        "chunks_per_s": report.chunks_added / report.seconds,
+        "bare_model_seconds_same_texts": bare_s,
+        "bare_model_texts": n_texts,
         "ingest_over_bare_model": report.seconds / bare_s,
     }
     print(f"ingest: {json.dumps(results['ingest'])}", flush=True)

@@ -54,7 +54,8 @@ def _documents(folder: Path, rng: random.Random, n: int = 60) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         sentences = [
-            f"The {rng.choice(words)} report number {i}-{j} says the {rng.choice(words)} cost {rng.randint(2, 900)} thousand."
+            f"The {rng.choice(words)} report number {i}-{j} says the {rng.choice(words)} "
+            f"cost {rng.randint(2, 900)} thousand."
             for j in range(40)
         ]
         (folder / f"doc-{i:03d}.txt").write_text(" ".join(sentences) + "\n")
@@ -117,7 +118,10 @@ def run(rounds: int) -> dict:
             process.wait()
             survived += _intact(index, whole)
         results["kill -9 during ingest"] = {
-            "survived": survived, "total": rounds, "ingest_s": round(duration, 1), "finished_before_kill": finished_first,
+            "survived": survived,
+            "total": rounds,
+            "ingest_s": round(duration, 1),
+            "finished_before_kill": finished_first,
         }
 
         survived = failed = 0
@@ -128,7 +132,11 @@ def run(rounds: int) -> dict:
             process = _ingest(index, extra, fsize=limit)
             failed += process.wait() != 0
             survived += _intact(index, whole)
-        results["write fails mid-ingest (file-size limit)"] = {"survived": survived, "total": rounds, "writes_failed": failed}
+        results["write fails mid-ingest (file-size limit)"] = {
+            "survived": survived,
+            "total": rounds,
+            "writes_failed": failed,
+        }
 
         def damage_text(mode: str):
             def apply(generation: Path) -> None:
@@ -140,6 +148,7 @@ def run(rounds: int) -> dict:
                     else:
                         fh.seek(size // 3)
                         fh.write(b"\0" * (size // 3) if mode == "zero" else os.urandom(size // 3))
+
             return apply
 
         def truncate_vectors(generation: Path) -> None:
@@ -176,7 +185,10 @@ def run(rounds: int) -> dict:
                 except Exception:  # noqa: BLE001 - counted as not restored
                     pass
             results[f"{name}, one generation: clear IndexCorruptError"] = {"survived": clear, "total": tries}
-            results[f"{name}, two generations: earlier one restored and answering"] = {"survived": restored, "total": tries}
+            results[f"{name}, two generations: earlier one restored and answering"] = {
+                "survived": restored,
+                "total": tries,
+            }
     return results
 
 

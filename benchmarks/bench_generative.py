@@ -149,8 +149,9 @@ def main() -> None:
     parser.add_argument("--context-tokens", type=int, default=1000)
     parser.add_argument("--max-answer-tokens", type=int, default=120)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--work", type=Path, default=ROOT / "artifacts" / "bench_generative",
-                        help="rows.jsonl and results.json go here")
+    parser.add_argument(
+        "--work", type=Path, default=ROOT / "artifacts" / "bench_generative", help="rows.jsonl and results.json go here"
+    )
     parser.add_argument("--resume", action="store_true", help="keep the rows of an earlier run with these settings")
     parser.add_argument("--report", action="store_true", help="only summarise the rows an earlier run saved")
     args = parser.parse_args()
@@ -160,9 +161,15 @@ def main() -> None:
     corpus, _ = squad_corpus("dev-v1.1")
     bench = BenchIndex.build("squad-v1.1", corpus)
     assistant = bench.assistant()
-    meta = {"answerable": args.answerable, "unanswerable": args.unanswerable, "seed": args.seed,
-            "model": args.model, "context_tokens": args.context_tokens, "max_answer_tokens": args.max_answer_tokens,
-            "paragraphs": len(corpus)}
+    meta = {
+        "answerable": args.answerable,
+        "unanswerable": args.unanswerable,
+        "seed": args.seed,
+        "model": args.model,
+        "context_tokens": args.context_tokens,
+        "max_answer_tokens": args.max_answer_tokens,
+        "paragraphs": len(corpus),
+    }
     args.work.mkdir(parents=True, exist_ok=True)
     rows_file = args.work / "rows.jsonl"
     done: list[dict] = []
@@ -174,16 +181,20 @@ def main() -> None:
         rows_file.write_text("")
 
     extractive = ExtractiveAnswerer(assistant.settings)
-    llm = LocalGGUF(resolve_model(args.model), n_ctx=args.context_tokens + args.max_answer_tokens + 256,
-                    n_threads=args.threads)
+    llm = LocalGGUF(
+        resolve_model(args.model), n_ctx=args.context_tokens + args.max_answer_tokens + 256, n_threads=args.threads
+    )
     generative = GenerativeAnswerer(
-        llm, assistant.embedder, extractive, name="local-llm",
+        llm,
+        assistant.embedder,
+        extractive,
+        name="local-llm",
         config=GenerationConfig(context_tokens=args.context_tokens, max_answer_tokens=args.max_answer_tokens),
     )
     capture = Capture(extractive)
     assistant.answerer = capture
     with rows_file.open("a") as out:
-        for i, question in enumerate(questions[len(done):] if not args.report else [], start=len(done) + 1):
+        for i, question in enumerate(questions[len(done) :] if not args.report else [], start=len(done) + 1):
             t = time.perf_counter()
             assistant.ask(question["question"])
             record = {"meta": meta, "id": question["id"], "retrieval_s": time.perf_counter() - t}
@@ -195,8 +206,11 @@ def main() -> None:
             out.flush()
             done.append(record)
             llm_row = record["local-llm"]
-            print(f"[{i}/{len(questions)}] {llm_row['seconds']:5.1f} s  found={llm_row['found']!s:5}  "
-                  f"{question['question'][:60]!r} -> {llm_row['text'][:80]!r}", flush=True)
+            print(
+                f"[{i}/{len(questions)}] {llm_row['seconds']:5.1f} s  found={llm_row['found']!s:5}  "
+                f"{question['question'][:60]!r} -> {llm_row['text'][:80]!r}",
+                flush=True,
+            )
 
     asked = questions[: len(done)]
     summaries = {name: summarize([r[name] for r in done], asked) for name in ("extractive", "local-llm")}

@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from .common import ROOT, latency_summary
@@ -105,9 +106,7 @@ def _phase(url: str, mode: str, sessions: int, name: str, until) -> Phase:
     questions = _questions()
     stop = threading.Event()
     results: list[tuple[float, bool]] = []
-    threads = [
-        threading.Thread(target=_ask_loop, args=(url, questions, k, stop, results)) for k in range(sessions)
-    ]
+    threads = [threading.Thread(target=_ask_loop, args=(url, questions, k, stop, results)) for k in range(sessions)]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -117,9 +116,14 @@ def _phase(url: str, mode: str, sessions: int, name: str, until) -> Phase:
         t.join()
     latencies = [s for s, _ in results]
     return Phase(
-        mode=mode, sessions=sessions, phase=name, requests=len(results),
-        errors=sum(not ok for _, ok in results), **latency_summary(latencies),
-        worst_s=max(latencies, default=0.0), seconds=time.perf_counter() - started,
+        mode=mode,
+        sessions=sessions,
+        phase=name,
+        requests=len(results),
+        errors=sum(not ok for _, ok in results),
+        **latency_summary(latencies),
+        worst_s=max(latencies, default=0.0),
+        seconds=time.perf_counter() - started,
     )
 
 
@@ -162,13 +166,16 @@ def run(sessions: list[int], idle_s: float, upload_kb: int, seed_index: Path) ->
             server = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.bench_load", "--serve", str(index), "--port", str(port)]
                 + (["--inline"] if mode == "inline" else []),
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             try:
                 _wait_up(url, server)
                 for n, big in zip(sessions, uploads):
                     idle = _phase(url, mode, n, "idle", lambda: time.sleep(idle_s))
-                    loaded = _phase(url, mode, n, "upload", lambda: _upload(url, big))
+                    loaded = _phase(url, mode, n, "upload", partial(_upload, url, big))
                     phases += [idle, loaded]
                     for p in (idle, loaded):
                         print(

@@ -132,10 +132,10 @@ def run(n_questions: int) -> dict:
             "answer cites the plant and its text contains the gold answer": both_in_text / n,
             "answer cites the plant and shows the gold answer, quoted or as a differing source": both_shown / n,
             "answer shows both plant and gold answer, each quoted or as a differing source": sides / n,
-            "clean index: answers that show a differing source (false alarms)":
-                sum(bool(a.conflicts) for a in answered) / max(len(answered), 1),
-            "clean index: correct answers that show a differing source":
-                sum(bool(a.conflicts) for a in correct) / max(len(correct), 1),
+            "clean index: answers that show a differing source (false alarms)": sum(bool(a.conflicts) for a in answered)
+            / max(len(answered), 1),
+            "clean index: correct answers that show a differing source": sum(bool(a.conflicts) for a in correct)
+            / max(len(correct), 1),
         },
     }
 
@@ -197,23 +197,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--fit", action="store_true", help="fit CONFLICT_SUPPORT_MARGIN on train and calibration")
-    parser.add_argument("--name", default=None, help="results file stem before the date (default: poisoning, or poisoning-fit)")
+    parser.add_argument(
+        "--name", default=None, help="results file stem before the date (default: poisoning, or poisoning-fit)"
+    )
     args = parser.parse_args()
     name = args.name or ("poisoning-fit" if args.fit else "poisoning")
     stem = RESULTS / f"{name}-{date.today().isoformat()}"
     if stem.with_suffix(".md").exists():
         parser.error(f"{stem.with_suffix('.md')} exists; pass another --name")
-    result = {"date": date.today().isoformat(), "machine": machine(),
-              **(fit(args.questions) if args.fit else run(args.questions))}
+    result = {
+        "date": date.today().isoformat(),
+        "machine": machine(),
+        **(fit(args.questions) if args.fit else run(args.questions)),
+    }
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
-    head = f"{result['date']}, {result['machine']}; {result['questions']} questions, {result['clean_answers']} clean answers, seed {SEED}."
+    head = (
+        f"{result['date']}, {result['machine']}; {result['questions']} questions, "
+        f"{result['clean_answers']} clean answers, seed {SEED}."
+    )
     lines = [f"# {result['name']}", "", head, ""]
     if args.fit:
         lines += [
-            f"Fitted margin (smallest with false alarms at most {FALSE_ALARM_BUDGET:.2f}): {result['fitted_margin']}", "",
-            "| margin | cites the plant, shows the gold answer | false alarms on clean answers |", "|---|---|---|",
-        ] + [f"| {k} | {v['cites the plant, shows the gold answer']:.3f} | {v['false alarms on clean answers']:.3f} |"
-             for k, v in result["rows"].items()]
+            f"Fitted margin (smallest with false alarms at most {FALSE_ALARM_BUDGET:.2f}): {result['fitted_margin']}",
+            "",
+            "| margin | cites the plant, shows the gold answer | false alarms on clean answers |",
+            "|---|---|---|",
+        ] + [
+            f"| {k} | {v['cites the plant, shows the gold answer']:.3f} | {v['false alarms on clean answers']:.3f} |"
+            for k, v in result["rows"].items()
+        ]
     else:
         lines += [f"CONFLICT_SUPPORT_MARGIN {CONFLICT_SUPPORT_MARGIN}.", ""]
         lines += ["| figure | share |", "|---|---|"] + [f"| {k} | {v:.3f} |" for k, v in result["rows"].items()]

@@ -35,7 +35,11 @@ DEFAULT_BASELINE = "c890f1a"
 FRAGMENT_WORDS = 4
 LONG_WORDS = 60
 EVAL_METRICS = (
-    "answer_match", "token_f1", "source_hit_at_k", "abstention_precision", "abstention_recall",
+    "answer_match",
+    "token_f1",
+    "source_hit_at_k",
+    "abstention_precision",
+    "abstention_recall",
     "false_refusal_rate",
 )
 
@@ -86,10 +90,7 @@ def measure(fixtures: Path, questions: Path) -> dict:
             "documents": documents,
             "metrics": {name: evaluation.metrics.get(name) for name in EVAL_METRICS},
             "counts": evaluation.counts,
-            "answers": [
-                {"id": r.id, "answer_match": r.answer_match, "found": r.found}
-                for r in evaluation.results
-            ],
+            "answers": [{"id": r.id, "answer_match": r.answer_match, "found": r.found} for r in evaluation.results],
         }
 
 
@@ -97,7 +98,11 @@ def _run_variant(source_root: Path, fixtures: Path, questions: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(source_root), "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--measure", str(fixtures), str(questions)],
-        env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=False,
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"measurement with {source_root} failed:\n{out.stderr[-4000:]}")
@@ -147,8 +152,13 @@ def report(baseline_rev: str, runs: dict[str, list[dict]]) -> str:
     ]
     for name in EVAL_METRICS:
         lines.append(f"| {name} | {_fmt(before['metrics'][name])} | {_fmt(after['metrics'][name])} |")
-    lines += ["", "Per document (before → after):", "", "| document | sentences | fragments | over-long | embeddings |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Per document (before → after):",
+        "",
+        "| document | sentences | fragments | over-long | embeddings |",
+        "|---|---|---|---|---|",
+    ]
     for name in sorted(set(before["documents"]) | set(after["documents"])):
         b = before["documents"].get(name, {"sentences": 0, "fragments": 0, "long": 0, "embeddings": 0})
         a = after["documents"].get(name, {"sentences": 0, "fragments": 0, "long": 0, "embeddings": 0})
@@ -162,8 +172,11 @@ def report(baseline_rev: str, runs: dict[str, list[dict]]) -> str:
         if b["answer_match"] != a["answer_match"]
     ]
     if changed:
-        lines += ["", "Questions whose answer match changed: " + ", ".join(
-            f"`{qid}` {_fmt(b)} → {_fmt(a)}" for qid, b, a in changed)]
+        lines += [
+            "",
+            "Questions whose answer match changed: "
+            + ", ".join(f"`{qid}` {_fmt(b)} → {_fmt(a)}" for qid, b, a in changed),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -181,16 +194,21 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench-reading-base-") as scratch:
         worktree = Path(scratch) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.baseline],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), args.baseline],
+            check=True,
+            capture_output=True,
+        )
         try:
             runs: dict[str, list[dict]] = {"before": [], "after": []}
             for round_ in range(args.rounds):
                 for name, root in (("before", worktree), ("after", ROOT)):
                     result = _run_variant(root, args.fixtures.resolve(), args.questions.resolve())
                     runs[name].append(result)
-                    print(f"round {round_ + 1} {name}: {result['ingest_seconds']:.1f} s from {result['package']}",
-                          file=sys.stderr)
+                    print(
+                        f"round {round_ + 1} {name}: {result['ingest_seconds']:.1f} s from {result['package']}",
+                        file=sys.stderr,
+                    )
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
     text = report(args.baseline, runs)

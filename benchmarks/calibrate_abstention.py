@@ -71,8 +71,11 @@ def main() -> None:
         "unanswerable_on_topic": [q for q in indexed if not q.answers],
         "not_in_corpus": held_out,
     }
-    sampled = [(group, q) for group, questions in groups.items()
-               for q in rng.sample(questions, min(args.per_group, len(questions)))]
+    sampled = [
+        (group, q)
+        for group, questions in groups.items()
+        for q in rng.sample(questions, min(args.per_group, len(questions)))
+    ]
     cache = work / f"features-{FEATURES_VERSION}-{args.per_group}-{args.seed}.pkl"
     if cache.exists():
         rows = pickle.loads(cache.read_bytes())
@@ -148,22 +151,35 @@ def main() -> None:
     print(f"top support weightings {FEATURES}:")
     for value, w, b, _ in ranked[:5]:
         print(f"  {tuple(round(x, 2) for x in astuple(w))} objective {value:.3f} at threshold {b['threshold']:.2f}")
-    print(f"{'thr':>5} {'abst.P':>7} {'abst.R':>7} {'ans.refused':>11} {'ans.match':>9} "
-          f"{'ref.ontopic':>11} {'ref.notincorpus':>15}")
+    print(
+        f"{'thr':>5} {'abst.P':>7} {'abst.R':>7} {'ans.refused':>11} {'ans.match':>9} "
+        f"{'ref.ontopic':>11} {'ref.notincorpus':>15}"
+    )
     for r in table:
         mark = " <- chosen" if r is best else ""
-        print(f"{r['threshold']:5.2f} {r['abstain_precision']:7.3f} "
-              f"{r['abstain_recall']:7.3f} {r['answerable_refused']:11.3f} {r['answer_match']:9.3f} "
-              f"{r['refused_unanswerable_on_topic']:11.3f} {r['refused_not_in_corpus']:15.3f}{mark}")
+        print(
+            f"{r['threshold']:5.2f} {r['abstain_precision']:7.3f} "
+            f"{r['abstain_recall']:7.3f} {r['answerable_refused']:11.3f} {r['answer_match']:9.3f} "
+            f"{r['refused_unanswerable_on_topic']:11.3f} {r['refused_not_in_corpus']:15.3f}{mark}"
+        )
     counts = Counter(g for g, _, _ in rows)
     out = Path(__file__).parent / "results" / "abstention-calibration.json"
-    out.write_text(json.dumps(
-        {"groups": counts, "selection_weights": asdict(selection), "support_weights": asdict(weights), "chosen": best,
-         "table": table},
-        indent=2,
-    ))
-    print(f"support weights {tuple(round(x, 2) for x in astuple(weights))}, threshold {best['threshold']:.2f}; "
-          f"written to {out}")
+    out.write_text(
+        json.dumps(
+            {
+                "groups": counts,
+                "selection_weights": asdict(selection),
+                "support_weights": asdict(weights),
+                "chosen": best,
+                "table": table,
+            },
+            indent=2,
+        )
+    )
+    print(
+        f"support weights {tuple(round(x, 2) for x in astuple(weights))}, threshold {best['threshold']:.2f}; "
+        f"written to {out}"
+    )
 
 
 def run_folder(work: Path) -> Path:

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from assistant.answer.base import CandidateSentence  # noqa: E402
 from assistant.answer.verify import SupportCheck  # noqa: E402
 from assistant.embedding import load_embedder  # noqa: E402
-from assistant.ingest.segment import punkt  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.text import punkt  # noqa: E402
 from assistant.types import Passage  # noqa: E402
 from benchmarks.splits import squad_titles  # noqa: E402
 
@@ -44,8 +44,15 @@ FITTING_SPLITS = ("train", "calibration")
 
 def paragraph_passage(article: int, index: int, context: str) -> Passage:
     return Passage(
-        chunk_id=article * 1000 + index, doc_id=f"a{article}", source=f"a{article}.txt", title="",
-        page=None, text=context, start=index * 100_000, end=index * 100_000 + len(context), fused_score=0.0,
+        chunk_id=article * 1000 + index,
+        doc_id=f"a{article}",
+        source=f"a{article}.txt",
+        title="",
+        page=None,
+        text=context,
+        start=index * 100_000,
+        end=index * 100_000 + len(context),
+        fused_score=0.0,
     )
 
 
@@ -108,8 +115,10 @@ def main() -> None:
     print(f"{len(cases)} cases ({labels.sum()} supported) built in {time.perf_counter() - started:.1f} s")
 
     # Similarity and overlap do not depend on the weights, so they are measured once.
-    measured = [SupportCheck(threshold=0.0).score(claim, v, psg, sents)
-                for (claim, psg, sents, _), v in zip(cases, claim_vectors)]
+    measured = [
+        SupportCheck(threshold=0.0).score(claim, v, psg, sents)
+        for (claim, psg, sents, _), v in zip(cases, claim_vectors)
+    ]
     similarity = np.array([m.similarity for m in measured])
     overlap = np.array([m.overlap for m in measured])
     numbers_found = np.array([m.numbers_found for m in measured])
@@ -121,14 +130,18 @@ def main() -> None:
             tpr = (predicted & labels).sum() / labels.sum()
             tnr = (~predicted & ~labels).sum() / (~labels).sum()
             precision = (predicted & labels).sum() / max(predicted.sum(), 1)
-            results.append((float((tpr + tnr) / 2), float(weight), float(threshold), float(tpr), float(tnr), float(precision)))
+            results.append(
+                (float((tpr + tnr) / 2), float(weight), float(threshold), float(tpr), float(tnr), float(precision))
+            )
     results.sort(reverse=True)
     print("balanced_acc  sim_weight  threshold  recall  specificity  precision")
     for row in results[:15]:
         print("  ".join(f"{x:10.3f}" for x in row))
     best = results[0]
-    print(f"\nchosen: similarity_weight={best[1]:.1f} threshold={best[2]:.2f} "
-          f"(balanced accuracy {best[0]:.3f}, precision {best[5]:.3f})")
+    print(
+        f"\nchosen: similarity_weight={best[1]:.1f} threshold={best[2]:.2f} "
+        f"(balanced accuracy {best[0]:.3f}, precision {best[5]:.3f})"
+    )
 
 
 if __name__ == "__main__":

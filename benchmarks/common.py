@@ -58,7 +58,7 @@ class BenchIndex:
     stats: IngestStats
 
     @classmethod
-    def build(cls, name: str, corpus: dict[str, str], progress: bool = True) -> "BenchIndex":
+    def build(cls, name: str, corpus: dict[str, str], progress: bool = True) -> BenchIndex:
         root = CACHE / name
         docs_dir, index_dir, stats_file = root / "docs", root / "index", root / "ingest.json"
         docs_dir.mkdir(parents=True, exist_ok=True)

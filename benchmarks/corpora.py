@@ -76,7 +76,8 @@ def load_doc2dial() -> tuple[dict[str, str], list[DialTurn]]:
         role_text = [(p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in parts]
         question = role_text[0][1]
         history = [
-            {"role": "user" if role == "user" else "assistant", "content": text} for role, text in reversed(role_text[1:])
+            {"role": "user" if role == "user" else "assistant", "content": text}
+            for role, text in reversed(role_text[1:])
         ]
         spans = [(s, s + len(t)) for s, t in zip(ex["answers"]["answer_start"], ex["answers"]["text"])]
         turns.append(DialTurn(ex["id"], _safe(ex["doc"]), question, history, spans))

@@ -51,7 +51,7 @@ class LlamaIndexBaseline:
         self.build_seconds = build_seconds
 
     @classmethod
-    def build(cls, name: str, corpus: dict[str, str]) -> "LlamaIndexBaseline":
+    def build(cls, name: str, corpus: dict[str, str]) -> LlamaIndexBaseline:
         """Index ``corpus`` with llama-index defaults (SentenceSplitter 1024 tokens), cached on disk."""
         embed = LocalMiniLM()
         folder = CACHE / f"{name}-llamaindex"

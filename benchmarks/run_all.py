@@ -14,7 +14,7 @@ import json
 import os
 import platform
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 BENCHMARKS = ("squad_open", "scifact", "squad_v2", "doc2dial")
@@ -36,13 +36,16 @@ def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     if isinstance(value, dict):
-        return ", ".join(f"{k.removesuffix('_s')} {v * 1000:.0f} ms" if k.endswith("_s") else f"{k} {_fmt(v)}" for k, v in value.items())
+        return ", ".join(
+            f"{k.removesuffix('_s')} {v * 1000:.0f} ms" if k.endswith("_s") else f"{k} {_fmt(v)}"
+            for k, v in value.items()
+        )
     return "n/a" if value is None else str(value)
 
 
 def to_markdown(results: dict) -> str:
     lines = [f"# Benchmark results {results['date']}", "", f"Machine: {results['machine']}", ""]
-    for key, bench in results["benchmarks"].items():
+    for bench in results["benchmarks"].values():
         lines += [f"## {bench['name']}", ""]
         lines.append(
             f"Corpus {bench['corpus']:,} documents, {bench['questions']:,} questions"
@@ -64,7 +67,9 @@ def to_markdown(results: dict) -> str:
         for label in ("published", "goals", "hybrid_outcomes"):
             if label in bench:
                 lines.append("")
-                lines.append(f"{label.capitalize().replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in bench[label].items()))
+                lines.append(
+                    f"{label.capitalize().replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in bench[label].items())
+                )
         if bench.get("chart"):
             lines += ["", f"![curve]({Path(bench['chart']).name})"]
         lines.append("")
@@ -86,8 +91,12 @@ def main() -> None:
     json_file = args.out / f"{stem}.json"
     # Benchmarks run separately on one day accumulate in that day's file.
     earlier = json.loads(json_file.read_text())["benchmarks"] if json_file.exists() else {}
-    results = {"date": stem, "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-               "benchmarks": earlier}
+    results = {
+        "date": stem,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "benchmarks": earlier,
+    }
     for name in args.only:
         print(f"== {name}", flush=True)
         started = time.perf_counter()

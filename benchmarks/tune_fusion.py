@@ -30,7 +30,11 @@ CHUNKS = 10
 GRID = (
     [{"retrieval_mode": "dense", "sentence_weight": w} for w in (0.0, 1.0)]
     + [{"retrieval_mode": "bm25"}]
-    + [{"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": b, "sentence_weight": w} for b in (1.0, 3.0) for w in (0.0, 0.7)]
+    + [
+        {"fusion": "rrf", "dense_weight": 1.0, "bm25_weight": b, "sentence_weight": w}
+        for b in (1.0, 3.0)
+        for w in (0.0, 0.7)
+    ]
     + [
         {"fusion": "convex", "dense_weight": round(1 - a, 2), "bm25_weight": a, "sentence_weight": w}
         for a in (0.2, 0.3, 0.4)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import SEED_FILE
 
 from assistant import InvalidQuestionError
-
-from support import SEED_FILE
 
 
 def test_interior_minister_claim_is_cited_to_the_seed(seed_assistant):
@@ -33,9 +32,7 @@ def test_victim_numbers_were_not_disclosed(seed_assistant):
     assert "No statistics" in answer.text
 
 
-@pytest.mark.parametrize(
-    "question", ["Who won the football World Cup?", "What is the boiling point of mercury?"]
-)
+@pytest.mark.parametrize("question", ["Who won the football World Cup?", "What is the boiling point of mercury?"])
 def test_unrelated_questions_abstain_with_closest_passages(seed_assistant, question):
     answer = seed_assistant.ask(question)
     assert not answer.found
@@ -72,7 +69,9 @@ def test_followup_uses_the_history(seed_assistant):
     assert "interior minister" in answer.retrieval_query
     assert "foreign criminals" in answer.text
     # The same pair given as tuples works too.
-    again = seed_assistant.ask("What did he say about foreign criminals?", history=[(history[0]["content"], first.text)])
+    again = seed_assistant.ask(
+        "What did he say about foreign criminals?", history=[(history[0]["content"], first.text)]
+    )
     assert again.text == answer.text
 
 

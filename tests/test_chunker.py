@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from support import SEED_FILE
 
 from assistant.embedding import load_embedder
 from assistant.ingest.chunker import SentenceChunker
 from assistant.ingest.segment import segment
 from assistant.settings import Settings
 from assistant.types import Document, PageSpan
-
-from support import SEED_FILE
 
 
 @pytest.fixture(scope="module")

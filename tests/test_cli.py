@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import EntryPoint
 
 import pytest
+import typer
+from support import SEED_FILE
 from typer.testing import CliRunner
 
-from assistant.cli import app
-
-from support import SEED_FILE
+from assistant.cli import PLUGIN_GROUP, add_plugin_commands, app
 
 
 @pytest.fixture
@@ -60,3 +61,26 @@ def test_ingest_summary_and_nothing_indexable_fails(runner, tmp_path):
     assert result.exit_code == 1 and "x.pdf" in result.stderr and "nothing could be indexed" in result.stderr
     info = runner.invoke(app, ["info", "--index", str(tmp_path / "index"), "--json"])
     assert json.loads(info.stdout)["documents"] == 1, "the failed ingest left the index as it was"
+
+
+def test_plugin_commands_are_listed(runner):
+    """``serve`` comes from the UI's entry point (pyproject.toml), not from an import in the core."""
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "serve" in result.output
+
+
+def test_a_plugin_that_fails_to_load_explains_itself_and_spares_the_others(runner):
+    cli = typer.Typer()
+    add_plugin_commands(
+        cli,
+        [
+            EntryPoint("broken", "no_such_module_anywhere:command", PLUGIN_GROUP),
+            EntryPoint("works", "os.path:basename", PLUGIN_GROUP),
+        ],
+    )
+    assert runner.invoke(cli, ["works", "a/b"]).exit_code == 0
+    assert "broken" in runner.invoke(cli, ["--help"]).output
+    result = runner.invoke(cli, ["broken", "--port", "1"])
+    assert result.exit_code == 1
+    assert "'broken' command could not be loaded: ModuleNotFoundError" in result.output

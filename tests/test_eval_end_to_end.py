@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.eval import metrics as m
 from assistant.eval import evaluate
+from assistant.eval import metrics as m
 from assistant.eval_cli import eval_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +85,16 @@ def test_missed_threshold_exits_1_and_bad_file_exits_2(docs, tmp_path):
     answerable_only.write_text(SEED_QUESTIONS.read_text().splitlines()[0] + "\n")
     result = CliRunner().invoke(
         app,
-        ["eval", str(answerable_only), "--docs", str(docs), "--out", str(tmp_path / "o"), "--min-abstention-recall", "0.5"],
+        [
+            "eval",
+            str(answerable_only),
+            "--docs",
+            str(docs),
+            "--out",
+            str(tmp_path / "o"),
+            "--min-abstention-recall",
+            "0.5",
+        ],
     )
     assert result.exit_code == 1
     assert "abstention_recall could not be measured" in result.output

@@ -13,7 +13,7 @@ from assistant.types import Answer, Citation, Passage
 
 def test_squad_normalisation_drops_case_punctuation_articles_and_markers():
     assert m.normalize_answer("The  Royal Government, of Cambodia! [2]") == "royal government of cambodia"
-    assert m.normalize_answer("Cambodia’s “Firm Stance”") == m.normalize_answer("Cambodia's \"firm stance\"")
+    assert m.normalize_answer("Cambodia’s “Firm Stance”") == m.normalize_answer('Cambodia\'s "firm stance"')
 
 
 def test_answer_in_text_matches_whole_words_only():
@@ -86,14 +86,22 @@ def test_score_and_summarize_a_small_set_with_known_metrics():
             _answer(
                 "Sar Sokha chairs it [1]. Others spoke [2].",
                 True,
-                [_citation(1, "/x/seed.txt", "Sar Sokha chairs the NCCT."), _citation(2, "/x/other.txt", "Others spoke.")],
+                [
+                    _citation(1, "/x/seed.txt", "Sar Sokha chairs the NCCT."),
+                    _citation(2, "/x/other.txt", "Others spoke."),
+                ],
                 ["/x/seed.txt", "/x/other.txt"],
             ),
             0.1,
         ),
         score_answer(
             wrong_doc,
-            _answer("It was in May [1].", True, [_citation(1, "/x/other.txt", "It was in May.")], ["/x/other.txt", "/x/seed.txt"]),
+            _answer(
+                "It was in May [1].",
+                True,
+                [_citation(1, "/x/other.txt", "It was in May.")],
+                ["/x/other.txt", "/x/seed.txt"],
+            ),
             0.2,
         ),
         score_answer(refused, _answer("No answer.", False, [], ["/x/other.txt"]), 0.3),

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SEED_FILE
 
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError
 from assistant.store.index import IndexDirectory
-from support import SEED_FILE
 
 
 def _manifest_path(index_dir):
@@ -61,7 +61,9 @@ def test_manifest_records_model_and_chunker(seed_assistant):
     info = seed_assistant.info()
     model = info["embedding_model"]
     assert {k: model[k] for k in ("name", "dimension", "normalized")} == {
-        "name": "all-MiniLM-L6-v2", "dimension": 384, "normalized": True
+        "name": "all-MiniLM-L6-v2",
+        "dimension": 384,
+        "normalized": True,
     }
     assert len(model["weights_sha256"]) == 64
     assert info["chunker"]["chunk_tokens"] == 200

@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from support import ROOT, SEED_FILE, make_docx, make_pdf
 
 from assistant import Assistant
 from assistant.store.index import IndexDirectory
-
-from support import ROOT, SEED_FILE, make_docx, make_pdf
 
 
 def _chunk_texts(assistant: Assistant) -> list[str]:
@@ -143,7 +142,9 @@ def test_ingest_killed_midway_leaves_old_index_loadable(fresh_seed_index, tmp_pa
     before = IndexDirectory(fresh_seed_index).current()
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index", str(fresh_seed_index)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while not any(".tmp-" in p.name for p in fresh_seed_index.iterdir()):

@@ -44,8 +44,11 @@ def seed(tmp_path_factory):
 
 def _generative(assistant, llm, **config) -> GenerativeAnswerer:
     return GenerativeAnswerer(
-        llm, assistant.embedder, ExtractiveAnswerer(assistant.settings),
-        config=GenerationConfig(**{"max_answer_tokens": 80, **config}), name="local-llm",
+        llm,
+        assistant.embedder,
+        ExtractiveAnswerer(assistant.settings),
+        config=GenerationConfig(**{"max_answer_tokens": 80, **config}),
+        name="local-llm",
     )
 
 
@@ -115,7 +118,10 @@ def test_a_follow_up_is_condensed_into_a_standalone_question_in_its_language(see
     answerer = _generative(seed, qwen)
     history = [
         {"role": "user", "content": SEED_QUESTION},
-        {"role": "assistant", "content": "Sar Sokha maintained that no trafficking crime bosses operate in Cambodia [1]."},
+        {
+            "role": "assistant",
+            "content": "Sar Sokha maintained that no trafficking crime bosses operate in Cambodia [1].",
+        },
     ]
     standalone = answerer.condense("What committee does he chair?", history)
     assert standalone and "Sokha" in standalone and "committee" in standalone.lower()

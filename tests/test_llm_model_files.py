@@ -28,10 +28,13 @@ def _fake_parts(root: Path, chunks: list[bytes], prefix: str) -> PackagedModel:
         (package / "data" / f"part{i:02d}.bin").write_bytes(chunk)
     whole = b"".join(chunks)
     return PackagedModel(
-        name=prefix, filename=f"{prefix}.gguf", pip_names=(f"{prefix}-parts",),
+        name=prefix,
+        filename=f"{prefix}.gguf",
+        pip_names=(f"{prefix}-parts",),
         packages=tuple(f"{prefix}{i}" for i in range(1, len(chunks) + 1)),
         members=tuple(f"data/part{i:02d}.bin" for i in range(1, len(chunks) + 1)),
-        size=len(whole), sha256=hashlib.sha256(whole).hexdigest(),
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
     )
 
 
@@ -79,8 +82,13 @@ def test_a_tampered_cached_file_is_refused(site, tmp_path):
 
 def test_a_missing_part_package_names_the_install_command(site, tmp_path):
     model = _fake_parts(site, [b"a", b"b"], "fakeparts_missing")
-    missing = PackagedModel(**{**model.__dict__, "packages": model.packages + ("fakeparts_missing3",),
-                               "members": model.members + ("data/part03.bin",)})
+    missing = PackagedModel(
+        **{
+            **model.__dict__,
+            "packages": model.packages + ("fakeparts_missing3",),
+            "members": model.members + ("data/part03.bin",),
+        }
+    )
     with pytest.raises(ModelFileError, match="pip install fakeparts_missing-parts"):
         packaged_model_path(missing, tmp_path)
 

@@ -36,10 +36,25 @@ def server(tmp_path_factory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(resolve_model(SMALL_MODEL)),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
-         "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(resolve_model(SMALL_MODEL)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "smollm2",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -103,7 +118,10 @@ def test_generative_answer_through_the_server_is_verified_or_replaced(server, tm
     assistant = seed_assistant(tmp_path)
     llm = OpenAICompatible(server, model="smollm2", timeout_s=60, max_retries=1)
     answerer = GenerativeAnswerer(
-        llm, assistant.embedder, ExtractiveAnswerer(assistant.settings), name="openai",
+        llm,
+        assistant.embedder,
+        ExtractiveAnswerer(assistant.settings),
+        name="openai",
         config=GenerationConfig(max_answer_tokens=80),
     )
     items = list(answerer.stream(request_for(assistant, SEED_QUESTION)))

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from support import make_docx, make_pdf
 
 from assistant.ingest.readers import UnreadableFile, read_document
-from support import make_docx, make_pdf
 
 
 def _read(path: Path):

@@ -99,15 +99,35 @@ def test_pdf_toc_headers_and_hyphenation(tmp_path):
         "check the well-known failure points listed in the appendix.",
     ]
     pages = [
-        ["Table of Contents", "1 Introduction . . . . . . . . . . . . . 1", "2 Operation . . . . . . . . . . . . 2",
-         "2.1 Priming . . . . . . . . . . . . . . 2", "2.2 Maintenance . . . . . . . . . . . . 3"],
-        ["Chapter 1: Introduction 1", "1 Introduction",
-         "This manual describes the installation and the operation of the pump. Read it",
-         "completely before the pump is installed, and keep it near the pump for reference.", "- 1 -"],
-        ["Chapter 2: Operation 2", "2 Operation", "2.1 Priming", *body[:3],
-         "Close the drain plug before the pump is started again, or the", "- 2 -"],
-        ["Chapter 2: Operation 3", "housing will not fill with water.", *body[3:],
-         "A well-known pump needs little care.", "- 3 -"],
+        [
+            "Table of Contents",
+            "1 Introduction . . . . . . . . . . . . . 1",
+            "2 Operation . . . . . . . . . . . . 2",
+            "2.1 Priming . . . . . . . . . . . . . . 2",
+            "2.2 Maintenance . . . . . . . . . . . . 3",
+        ],
+        [
+            "Chapter 1: Introduction 1",
+            "1 Introduction",
+            "This manual describes the installation and the operation of the pump. Read it",
+            "completely before the pump is installed, and keep it near the pump for reference.",
+            "- 1 -",
+        ],
+        [
+            "Chapter 2: Operation 2",
+            "2 Operation",
+            "2.1 Priming",
+            *body[:3],
+            "Close the drain plug before the pump is started again, or the",
+            "- 2 -",
+        ],
+        [
+            "Chapter 2: Operation 3",
+            "housing will not fill with water.",
+            *body[3:],
+            "A well-known pump needs little care.",
+            "- 3 -",
+        ],
     ]
     path = tmp_path / "manual.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4)

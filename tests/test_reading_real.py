@@ -1,9 +1,10 @@
-"""Real documents nobody here wrote (tests/fixtures/real; sources and licences in tests/fixtures/SOURCES.md) read as a person reads them."""
+"""Real documents nobody here wrote (tests/fixtures/real; sources and licences in
+tests/fixtures/SOURCES.md) read as a person reads them."""
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ REAL = Path(__file__).parent / "fixtures" / "real"
 DOCUMENTS = sorted(p.name for p in REAL.iterdir())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str):
     data = (REAL / name).read_bytes()
     doc = read_document(REAL / name, data, hashlib.sha256(data).hexdigest())
@@ -87,8 +88,7 @@ def test_pdf_sentence_across_a_page_break():
     units = _units("shared-mime-info-spec.pdf")
     assert (
         "Information found in a directory is added to the information found in previous directories, "
-        "except when glob-deleteall or magic-deleteall is used to overwrite parts of a mimetype definition."
-        in units
+        "except when glob-deleteall or magic-deleteall is used to overwrite parts of a mimetype definition." in units
     )
 
 

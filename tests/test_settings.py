@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from support import SEEDS
 
 import assistant.assistant as assistant_module
 from assistant import Assistant, AssistantError, Settings, ask
@@ -46,8 +47,17 @@ def test_answerer_is_swapped_through_configuration(seed_index):
 
         def answer(self, request):
             top = request.passages[0]
-            return Answer(request.question, top.text.upper(), True, [], request.passages, 1.0, self.name,
-                          request.retrieval_query, request.timings)
+            return Answer(
+                request.question,
+                top.text.upper(),
+                True,
+                [],
+                request.passages,
+                1.0,
+                self.name,
+                request.retrieval_query,
+                request.timings,
+            )
 
     register_answerer("shouting", ShoutingAnswerer)
     answer = Assistant.open(seed_index, answerer="shouting").ask("Who chairs the NCCT?")
@@ -69,6 +79,7 @@ def test_answerer_is_swapped_through_configuration(seed_index):
 
 def test_module_level_ask_builds_the_default_index_from_seeds(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "default-index"))
+    monkeypatch.setenv("ASSISTANT_SEEDS_DIR", str(SEEDS))
     monkeypatch.setattr(assistant_module, "_default", None)
     answer = ask("Who chairs the National Committee for Counter Trafficking?")
     assert answer.found and "Sokha" in answer.text

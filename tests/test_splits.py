@@ -37,7 +37,7 @@ def _normalized(context: str) -> str:
 def test_splits_share_no_article():
     titles = squad_titles()
     for i, a in enumerate(SQUAD_SPLITS):
-        for b in SQUAD_SPLITS[i + 1:]:
+        for b in SQUAD_SPLITS[i + 1 :]:
             assert not titles[a] & titles[b], f"{a} and {b} share {sorted(titles[a] & titles[b])}"
 
 

@@ -23,10 +23,9 @@ from typing import Any
 import gradio as gr  # ui/__init__.py has already turned gradio's analytics off
 
 from assistant import Assistant, AssistantError
-from assistant.answer.registry import available_answerers
 from assistant.types import Answer, DocumentInfo, IngestReport
 
-from .evaluate import EXAMPLE_QUESTIONS, FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
+from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
 from .examples import examples_for
 from .render import answer_html, answer_plain, esc, md_esc, sources_html
 from .uploads import UploadLimits, store_uploads
@@ -71,7 +70,7 @@ class ChatHandlers:
         self.config = config
         self.upload_dir = config.upload_dir or Path(assistant.settings.index_dir) / "uploads"
         # A local model loads on its first question in that session's choice, then stays loaded.
-        self.answerers = available_answerers()
+        self.answerers = assistant.answerers()
 
     # -- chat -----------------------------------------------------------------------------------
 
@@ -81,9 +80,7 @@ class ChatHandlers:
             kwargs["answerer"] = prefs["answerer"]
         return kwargs
 
-    def _answers(
-        self, question: str, history: list[dict[str, str]], prefs: dict[str, Any]
-    ) -> Iterator[str | Answer]:
+    def _answers(self, question: str, history: list[dict[str, str]], prefs: dict[str, Any]) -> Iterator[str | Answer]:
         """Text deltas as the answerer writes them, then the final Answer."""
         yield from self.assistant.ask_stream(question, history, **self._ask_kwargs(prefs))
 
@@ -155,10 +152,7 @@ class ChatHandlers:
     def document_rows(self) -> tuple[Any, Any]:
         """The documents table and the remove dropdown's choices."""
         docs = self.assistant.documents()
-        rows = [
-            [d.title, _file_names(d), d.format, d.pages, d.chunks, _when(d.added_at), d.doc_id[:12]]
-            for d in docs
-        ]
+        rows = [[d.title, _file_names(d), d.format, d.pages, d.chunks, _when(d.added_at), d.doc_id[:12]] for d in docs]
         choices = [(f"{d.title} — {_file_names(d)} ({d.doc_id[:8]})", d.doc_id) for d in docs]
         return gr.update(value=rows or None), gr.update(choices=choices, value=None)
 
@@ -217,29 +211,17 @@ class ChatHandlers:
             return ("Choose a document to remove.", *self.document_rows())
         info = next((d for d in self.assistant.documents() if d.doc_id == doc_id), None)
         try:
-            self.assistant.remove(doc_id)
+            self.assistant.remove(doc_id, delete_from=self.upload_dir)
         except AssistantError as exc:
             return (md_esc(str(exc)), *self.document_rows())
-        upload_root = self.upload_dir.resolve()
-        for source in info.sources if info else []:
-            path = Path(source).resolve()
-            if path.parent == upload_root:
-                path.unlink(missing_ok=True)
         name = info.title if info else doc_id[:12]
         return (f"Removed **{md_esc(name)}**.", *self.document_rows())
 
     def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Re-read every indexed file and the upload folder; files gone from disk are dropped."""
-        paths = {Path(s) for d in self.assistant.documents() for s in d.sources}
-        if self.upload_dir.is_dir():
-            paths.add(self.upload_dir)
-        existing = sorted(p for p in paths if p.exists())
-        if not existing:
-            return ("Nothing to re-index.", *self.document_rows())
         try:
-            report = self.assistant.ingest(
-                existing,
-                prune=True,
+            report = self.assistant.reindex(
+                also=[self.upload_dir] if self.upload_dir.is_dir() else [],
                 progress=self._progress_callback(progress),
                 background=self.config.ingest_in_background,
             )
@@ -298,9 +280,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                         clear_button = gr.Button("Clear chat", elem_id="clear", size="sm")
                         copy_button = gr.Button("Copy answer", elem_id="copy", size="sm")
                     if examples:
-                        gr.Examples(
-                            examples=[[q] for q in examples], inputs=[question], label="Example questions"
-                        )
+                        gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
                 with gr.Column(scale=2, elem_id="sources-column"):
                     sources = gr.HTML(sources_html(None, 0), elem_id="sources")
             copy_text = gr.Textbox(visible="hidden", elem_id="copy-text")
@@ -342,12 +322,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                         type="filepath",
                         elem_id="eval-file",
                     )
-                    example_button = gr.Button(
-                        "Use the example questions",
-                        size="sm",
-                        visible=EXAMPLE_QUESTIONS.is_file(),
-                        elem_id="eval-example",
-                    )
+                    example_button = gr.Button("Use the example questions", size="sm", elem_id="eval-example")
                 with gr.Column():
                     eval_top_k = gr.Number(
                         label="Passages retrieved (top-k)",
@@ -370,15 +345,11 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             eval_charts = gr.Gallery(
                 label="Charts", columns=2, height="auto", object_fit="contain", elem_id="eval-charts"
             )
-            eval_downloads = gr.File(
-                label="Report", file_count="multiple", interactive=False, elem_id="eval-downloads"
-            )
+            eval_downloads = gr.File(label="Report", file_count="multiple", interactive=False, elem_id="eval-downloads")
 
         with gr.Tab("Settings", id="settings-tab"):
             gr.Markdown("These settings apply to this browser session only.")
-            top_k = gr.Slider(
-                1, 20, value=settings.top_k, step=1, label="Passages retrieved (top-k)", elem_id="top-k"
-            )
+            top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages retrieved (top-k)", elem_id="top-k")
             mode = gr.Radio(MODES, value=settings.retrieval_mode, label="Retrieval mode", elem_id="mode")
             answerer = gr.Dropdown(
                 h.answerers or [settings.answerer],
@@ -391,7 +362,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                 elem_id="answerer",
             )
 
-        chat_io = dict(
+        chat_io: dict[str, Any] = dict(
             fn=h.chat,
             inputs=[question, chatbot, history, turns, prefs],
             outputs=[question, chatbot, sources, history, turns, copy_text],
@@ -411,7 +382,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             api_visibility="private",
         )
 
-        writes = dict(concurrency_limit=1, concurrency_id="index-writes")
+        writes: dict[str, Any] = dict(concurrency_limit=1, concurrency_id="index-writes")
         add_button.click(
             h.add_files,
             inputs=[upload],
@@ -426,9 +397,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             api_name="remove_document",
             **writes,
         )
-        reindex_button.click(
-            h.reindex, outputs=[docs_status, docs_table, remove_choice], api_name="reindex", **writes
-        )
+        reindex_button.click(h.reindex, outputs=[docs_status, docs_table, remove_choice], api_name="reindex", **writes)
         example_button.click(example_copy, outputs=[eval_file], api_visibility="private")
         # Its own queue, one run at a time: a long evaluation never waits on or holds up the chat.
         run_button.click(

@@ -7,7 +7,7 @@ into a fresh temporary folder, from where Gradio serves them for download.
 Usage::
 
     tab = EvalHandlers(assistant)
-    view = tab.run("tests/questions/seed.jsonl", top_k=None)
+    view = tab.run(str(EXAMPLE_QUESTIONS), top_k=None)
     view.summary        # HTML: counts and the headline metrics
     view.failures       # DataFrame: one row per failed question
     view.charts, view.downloads
@@ -24,14 +24,21 @@ import gradio as gr
 import pandas as pd
 
 from assistant import Assistant, evaluate
-from assistant.eval import EvalReport, QuestionFileError, QuestionResult, load_questions
-from assistant.eval.report import CITATION_SUPPORT_NOTE, METRIC_LABELS
-from assistant.eval.runner import LOWER_IS_BETTER, SCORE_METRICS
+from assistant.eval import (
+    CITATION_SUPPORT_NOTE,
+    LOWER_IS_BETTER,
+    METRIC_LABELS,
+    SCORE_METRICS,
+    EvalReport,
+    QuestionFileError,
+    QuestionResult,
+    load_questions,
+)
 
 from .render import esc
 
-# Bundled with the repository (not with an installed wheel): the button is shown only when present.
-EXAMPLE_QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "questions" / "seed.jsonl"
+# Questions about the seed documents; ships with the UI, so the wheel has it too.
+EXAMPLE_QUESTIONS = Path(__file__).parent / "assets" / "example-questions.jsonl"
 FAILURE_HEADERS = ["ID", "Question", "Expected", "Got", "Why"]
 # The same bounds as `assistant eval --top-k`.
 TOP_K_RANGE = (1, 100)
@@ -114,7 +121,7 @@ def example_copy() -> str:
     """A copy of the example questions in a temporary folder.
 
     Gradio serves only files under the working directory or the system's temp folder, and the app
-    may run from anywhere, so the repository's file is copied rather than handed over.
+    may run from anywhere, so the bundled file is copied rather than handed over.
     """
     folder = Path(tempfile.mkdtemp(prefix="assistant-eval-questions-"))
     return str(shutil.copy(EXAMPLE_QUESTIONS, folder / EXAMPLE_QUESTIONS.name))
@@ -126,9 +133,7 @@ class EvalHandlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def run(
-        self, questions_file: str | None, top_k: float | None, progress: gr.Progress = gr.Progress()
-    ) -> EvalView:
+    def run(self, questions_file: str | None, top_k: float | None, progress: gr.Progress = gr.Progress()) -> EvalView:
         """Evaluate on ``questions_file``; a bad file or top-k comes back as a message, not raised."""
         if not questions_file:
             return error_view("Choose a question file first, or use the example questions.")

@@ -81,10 +81,7 @@ def highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _cite(turn: int, marker: int) -> str:
-    return (
-        f'<a class="cite" href="#{source_anchor(turn, marker)}" '
-        f'title="Show source {marker}">[{marker}]</a>'
-    )
+    return f'<a class="cite" href="#{source_anchor(turn, marker)}" title="Show source {marker}">[{marker}]</a>'
 
 
 def _marker_link(match: re.Match[str], turn: int, known: set[int]) -> str:
@@ -189,15 +186,10 @@ def _why(passage: Passage | None, citation: Citation | None) -> str:
             ("BM25 rank", _fmt(citation.bm25_rank)),
         ]
     cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return (
-        '<details class="why"><summary>Why this source</summary>'
-        f'<table class="scores">{cells}</table></details>'
-    )
+    return f'<details class="why"><summary>Why this source</summary><table class="scores">{cells}</table></details>'
 
 
-def _context(
-    doc_text: str | None, start: int, end: int, quote_spans: Sequence[tuple[int, int]]
-) -> str:
+def _context(doc_text: str | None, start: int, end: int, quote_spans: Sequence[tuple[int, int]]) -> str:
     """The passage inside its surrounding document text, the passage framed and quotes marked."""
     if doc_text is None:
         return ""
@@ -220,9 +212,7 @@ def _title(source: str, title: str, page: int | None, heading: str = "") -> str:
     return f'<span class="doc-name" title="{esc(source)}">{esc(name)}</span>{page_part}{section}'
 
 
-def citation_card(
-    citation: Citation, passage: Passage | None, turn: int, doc_text: str | None
-) -> str:
+def citation_card(citation: Citation, passage: Passage | None, turn: int, doc_text: str | None) -> str:
     """One source card: document, page, passage with the cited sentence marked, scores, context."""
     if passage is not None:
         body_text = passage.text
@@ -253,9 +243,7 @@ def related_card(passage: Passage, rank: int, doc_text: str | None) -> str:
     )
 
 
-def sources_html(
-    answer: Answer | None, turn: int, context: Callable[[str], str | None] | None = None
-) -> str:
+def sources_html(answer: Answer | None, turn: int, context: Callable[[str], str | None] | None = None) -> str:
     """The sources panel for one answer.
 
     ``context(doc_id)`` returns the document's full text for the "in context" view; pass None to
@@ -275,21 +263,17 @@ def sources_html(
     if not answer.found:
         if not answer.passages:
             return '<div class="sources abstained"><p>No related passages.</p></div>'
-        cards = "".join(
-            related_card(p, i, doc_text(p.doc_id)) for i, p in enumerate(answer.passages, 1)
-        )
+        related = "".join(related_card(p, i, doc_text(p.doc_id)) for i, p in enumerate(answer.passages, 1))
         return (
             f'<div class="sources abstained" data-turn="{turn}">'
             "<h3>Related, but not an answer</h3>"
             "<p>These passages were the closest matches; none of them answers the question.</p>"
-            f"{cards}</div>"
+            f"{related}</div>"
         )
     by_chunk = {p.chunk_id: p for p in answer.passages}
 
     def cards(citations: list[Citation]) -> str:
-        return "".join(
-            citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id)) for c in citations
-        )
+        return "".join(citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id)) for c in citations)
 
     differing = (
         f'<div class="differing"><h3>{_differ_heading(answer.conflicts)}</h3>'
@@ -298,6 +282,4 @@ def sources_html(
         if answer.conflicts
         else ""
     )
-    return (
-        f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards(answer.citations)}{differing}</div>'
-    )
+    return f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards(answer.citations)}{differing}</div>'

@@ -1,9 +1,7 @@
 """``assistant serve``: start the chat UI, on loopback unless told otherwise and protected.
 
-The command is a plain typer function so the main CLI registers it with one line::
-
-    from ui.serve import serve_command
-    app.command("serve")(serve_command)
+The command is a plain typer function, registered with the main CLI as a plugin through the
+``assistant.commands`` entry point in ``pyproject.toml``, so the core never imports the UI.
 
 Then ``assistant serve --index index/`` serves http://127.0.0.1:7860. Serving on another address
 needs ``--auth user:password`` (or ``--auth FILE`` with one ``user:password`` per line), or an
@@ -69,9 +67,7 @@ def check_exposure(host: str, auth: list[tuple[str, str]] | None, insecure: bool
 
 
 def serve_command(
-    index: Annotated[
-        Path | None, typer.Option("--index", help="Index folder (default: the configured one).")
-    ] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="Index folder (default: the configured one).")] = None,
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
     auth: Annotated[
@@ -81,9 +77,7 @@ def serve_command(
             envvar="ASSISTANT_UI_AUTH",
         ),
     ] = None,
-    insecure: Annotated[
-        bool, typer.Option(help="Allow a non-loopback --host without --auth.")
-    ] = False,
+    insecure: Annotated[bool, typer.Option(help="Allow a non-loopback --host without --auth.")] = False,
     example: Annotated[
         list[str] | None,
         typer.Option(help="An example question to offer in the chat (repeatable); default: drawn from the documents."),

@@ -139,15 +139,11 @@ def store_uploads(
         name = safe_filename(shown)
         suffix = Path(name).suffix.lower()
         if i >= limits.max_files:
-            result.rejected.append(
-                Rejected(shown, f"too many files: at most {limits.max_files} per upload")
-            )
+            result.rejected.append(Rejected(shown, f"too many files: at most {limits.max_files} per upload"))
             continue
         if suffix not in limits.suffixes:
             allowed = ", ".join(sorted(limits.suffixes))
-            result.rejected.append(
-                Rejected(shown, f"type {suffix or '(none)'} is not supported; allowed: {allowed}")
-            )
+            result.rejected.append(Rejected(shown, f"type {suffix or '(none)'} is not supported; allowed: {allowed}"))
             continue
         try:
             size = src.stat().st_size

@@ -6,12 +6,13 @@ arrive with the vectors computed at ingest time, so scoring them costs arithmeti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..types import Answer, Passage
+from ..types import Answer, Citation, Passage
 
 NO_ANSWER = "The documents don't contain an answer to that."
 
@@ -44,9 +45,18 @@ class AnswerRequest:
 
 
 class Answerer(Protocol):
+    """Reads the candidates of a request and answers, with citations, or abstains."""
+
     name: str
 
     def answer(self, request: AnswerRequest) -> Answer: ...
+
+
+@runtime_checkable
+class StreamingAnswerer(Answerer, Protocol):
+    """An answerer that can show its text as it writes it (an LLM); the last item is the ``Answer``."""
+
+    def stream(self, request: AnswerRequest) -> Iterator[str | Answer]: ...
 
 
 def abstention(request: AnswerRequest, answerer: str, confidence: float) -> Answer:
@@ -61,4 +71,27 @@ def abstention(request: AnswerRequest, answerer: str, confidence: float) -> Answ
         answerer=answerer,
         retrieval_query=request.retrieval_query,
         timings=request.timings,
+    )
+
+
+def quote_citation(marker: int, sentence: CandidateSentence, score: float, passage: Passage | None = None) -> Citation:
+    """The citation quoting ``sentence``, located inside ``passage`` (default: the passage it came from)."""
+    passage = passage or sentence.passage
+    return Citation(
+        marker=marker,
+        source=passage.source,
+        title=passage.title,
+        page=passage.page,
+        chunk_id=passage.chunk_id,
+        doc_id=sentence.doc_id,
+        quote=sentence.text,
+        start=sentence.start,
+        end=sentence.end,
+        passage_start=sentence.start - passage.start,
+        passage_end=sentence.end - passage.start,
+        score=score,
+        fused_score=passage.fused_score,
+        dense_rank=passage.dense_rank,
+        bm25_rank=passage.bm25_rank,
+        heading=sentence.heading,
     )

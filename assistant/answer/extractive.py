@@ -13,9 +13,9 @@ sees both sides instead of only the one that scored higher.
 from __future__ import annotations
 
 from ..settings import Settings
-from ..store.bm25 import tokenize
+from ..text import tokenize
 from ..types import Answer, Citation
-from .base import AnswerRequest, abstention
+from .base import AnswerRequest, abstention, quote_citation
 from .scoring import ScoredSentence, question_terms, score_candidates
 
 # A second sentence is quoted only when it is nearly as good as the best one; otherwise answers
@@ -64,15 +64,7 @@ def differing_answers(
 
 
 def _citation(marker: int, item: ScoredSentence) -> Citation:
-    c = item.candidate
-    passage = c.passage
-    return Citation(
-        marker=marker, source=passage.source, title=passage.title, page=passage.page,
-        chunk_id=passage.chunk_id, doc_id=c.doc_id, quote=c.text, start=c.start, end=c.end,
-        passage_start=c.start - passage.start, passage_end=c.end - passage.start,
-        score=round(item.support, 4), fused_score=passage.fused_score,
-        dense_rank=passage.dense_rank, bm25_rank=passage.bm25_rank, heading=c.heading,
-    )
+    return quote_citation(marker, item.candidate, round(item.support, 4))
 
 
 class ExtractiveAnswerer:

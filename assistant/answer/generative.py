@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..embedding import Embedder, load_embedder
-from ..ingest.segment import punkt
 from ..llm.backends import ChatModel, LLMError, LocalGGUF, Message, OpenAICompatible, complete
 from ..llm.model_files import resolve_model
 from ..llm.prompts import PromptLibrary
+from ..text import punkt
 from ..types import Answer, Citation, Passage
-from .base import NO_ANSWER, AnswerRequest, Answerer, CandidateSentence, abstention
+from .base import NO_ANSWER, Answerer, AnswerRequest, CandidateSentence, abstention, quote_citation
 from .verify import Support, SupportCheck, in_passage
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -161,6 +161,7 @@ class GenerativeAnswerer:
 
     def answer(self, request: AnswerRequest) -> Answer:
         *_, final = self.stream(request)
+        assert isinstance(final, Answer)  # a stream ends with its Answer
         return final
 
     def condense(self, question: str, history: list[dict[str, str]]) -> str | None:
@@ -206,7 +207,9 @@ class GenerativeAnswerer:
                 break
             text = _sanitize(" ".join(kept))
             sources.append(Source(number, passage, text))
-            budget -= self.llm.count_tokens(self.prompts.render("source", number=number, title=passage.title, text=text))
+            budget -= self.llm.count_tokens(
+                self.prompts.render("source", number=number, title=passage.title, text=text)
+            )
             if len(kept) < len(sentences):
                 break
         listing = "\n\n".join(
@@ -261,23 +264,32 @@ class GenerativeAnswerer:
         citations: list[Citation] = []
         keys: dict[tuple[int, int], int] = {}
         parts: list[str] = []
-        for sentence, supports in zip(checked, support_of):
-            if not sentence.verified:
+        for claim, supports in zip(checked, support_of):
+            if not claim.verified:
                 continue
             markers = []
             for n, support in supports.items():
+                if support.sentence is None:
+                    continue
                 key = (by_number[n].passage.chunk_id, support.sentence.start)
                 if key not in keys:
                     keys[key] = len(citations) + 1
                     citations.append(_citation(keys[key], by_number[n].passage, support))
                 markers.append(keys[key])
-            parts.append(_with_markers(strip_markers(sentence.text), markers))
+            parts.append(_with_markers(strip_markers(claim.text), markers))
         confidence = sum(s.support for s in verified) / len(verified)
         return GenerativeAnswer(
-            question=request.question, text=" ".join(parts), found=True, citations=citations,
-            passages=request.passages, confidence=round(confidence, 4), answerer=self.name,
-            retrieval_query=request.retrieval_query, timings=request.timings,
-            sentences=checked, generated=generated,
+            question=request.question,
+            text=" ".join(parts),
+            found=True,
+            citations=citations,
+            passages=request.passages,
+            confidence=round(confidence, 4),
+            answerer=self.name,
+            retrieval_query=request.retrieval_query,
+            timings=request.timings,
+            sentences=checked,
+            generated=generated,
         )
 
     def _check(
@@ -326,22 +338,19 @@ def _with_markers(sentence: str, markers: list[int]) -> str:
 
 
 def _citation(marker: int, passage: Passage, support: Support) -> Citation:
-    sentence: CandidateSentence = support.sentence
-    return Citation(
-        marker=marker, source=passage.source, title=passage.title, page=passage.page,
-        chunk_id=passage.chunk_id, doc_id=passage.doc_id, quote=sentence.text, start=sentence.start,
-        end=sentence.end, passage_start=sentence.start - passage.start, passage_end=sentence.end - passage.start,
-        score=support.score, fused_score=passage.fused_score, dense_rank=passage.dense_rank,
-        bm25_rank=passage.bm25_rank, heading=sentence.heading,
-    )
+    assert support.sentence is not None  # only a support that found its sentence is cited
+    return quote_citation(marker, support.sentence, support.score, passage)
 
 
 def chat_model(settings) -> ChatModel:
     """The chat model that ``settings.answerer`` names: ``local-llm`` or ``openai``."""
     if settings.answerer == "openai":
         return OpenAICompatible(
-            settings.llm_base_url, settings.llm_server_model, api_key_env=settings.llm_api_key_env,
-            timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
+            settings.llm_base_url,
+            settings.llm_server_model,
+            api_key_env=settings.llm_api_key_env,
+            timeout_s=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
             deadline_s=settings.llm_deadline_s,
         )
     path = resolve_model(settings.llm_model, settings.llm_cache_dir)
@@ -361,6 +370,10 @@ def make_generative_answerer(settings) -> GenerativeAnswerer:
         condense_followups=settings.llm_condense_followups,
     )
     return GenerativeAnswerer(
-        chat_model(settings), load_embedder(settings), ExtractiveAnswerer(settings),
-        prompts=PromptLibrary(user_dir=settings.prompts_dir), config=config, name=settings.answerer,
+        chat_model(settings),
+        load_embedder(settings),
+        ExtractiveAnswerer(settings),
+        prompts=PromptLibrary(user_dir=settings.prompts_dir),
+        config=config,
+        name=settings.answerer,
     )

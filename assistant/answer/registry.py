@@ -1,7 +1,7 @@
 """Answerers by name, so configuration (``Settings.answerer``) picks one without code changes.
 
-    >>> register_answerer("mine", lambda settings: MyAnswerer(settings))
-    >>> make_answerer(Settings(answerer="mine"))
+>>> register_answerer("mine", lambda settings: MyAnswerer(settings))
+>>> make_answerer(Settings(answerer="mine"))
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from .base import Answerer
 from .extractive import ExtractiveAnswerer
 
 AnswererFactory = Callable[[Settings], Answerer]
+
 
 def _generative(settings: Settings) -> Answerer:
     # Imported only when chosen: llama-cpp-python and the OpenAI client are the optional extras.

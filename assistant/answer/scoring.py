@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..store.bm25 import tokenize
+from ..text import tokenize
 from .base import AnswerRequest, CandidateSentence
 
 FEATURES = ("similarity", "overlap", "rank_prior", "passage_similarity", "answer_type")
@@ -34,10 +34,43 @@ FEATURES = ("similarity", "overlap", "rank_prior", "passage_similarity", "answer
 # the answer is about; documents word them differently ("maintained", "stated"), so they are left
 # out of the question's terms when measuring overlap. BM25 still uses them.
 QUESTION_FRAME_VERBS = (
-    "say", "said", "says", "claim", "claimed", "claims", "state", "stated", "tell", "told", "report",
-    "reported", "mention", "mentioned", "describe", "described", "think", "believe", "argue", "argued",
-    "maintain", "maintained", "stress", "stressed", "note", "noted", "explain", "explained", "announce",
-    "announced", "suggest", "suggested", "according", "happen", "happened", "mean", "meant",
+    "say",
+    "said",
+    "says",
+    "claim",
+    "claimed",
+    "claims",
+    "state",
+    "stated",
+    "tell",
+    "told",
+    "report",
+    "reported",
+    "mention",
+    "mentioned",
+    "describe",
+    "described",
+    "think",
+    "believe",
+    "argue",
+    "argued",
+    "maintain",
+    "maintained",
+    "stress",
+    "stressed",
+    "note",
+    "noted",
+    "explain",
+    "explained",
+    "announce",
+    "announced",
+    "suggest",
+    "suggested",
+    "according",
+    "happen",
+    "happened",
+    "mean",
+    "meant",
 )
 
 
@@ -54,12 +87,16 @@ _NUMBER_WORDS = (
 # What a question asks for, by its opening words, and a test for a sentence that can hold it.
 _ANSWER_TYPES: tuple[tuple[re.Pattern, re.Pattern], ...] = (
     (
-        re.compile(r"\b(how (many|much|long|old|far|big|large|tall|high)|what (percentage|percent|number|amount))\b", re.I),
+        re.compile(
+            r"\b(how (many|much|long|old|far|big|large|tall|high)|what (percentage|percent|number|amount))\b", re.I
+        ),
         re.compile(rf"\d|\b({'|'.join(_NUMBER_WORDS.split())})\b", re.I),
     ),
     (
         re.compile(r"\b(when|what (year|date|month|day|century|decade)|which (year|century|decade))\b", re.I),
-        re.compile(rf"\b(1\d{{3}}|20\d{{2}}|\d{{1,2}}(st|nd|rd|th)|century|decade|{'|'.join(_MONTHS.split())})\b", re.I),
+        re.compile(
+            rf"\b(1\d{{3}}|20\d{{2}}|\d{{1,2}}(st|nd|rd|th)|century|decade|{'|'.join(_MONTHS.split())})\b", re.I
+        ),
     ),
 )
 _WHO = re.compile(r"^\W*(who|whom|whose)\b|\b(which|what) (person|people|company|organi[sz]ation|team|group)\b", re.I)

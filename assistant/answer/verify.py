@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..store.bm25 import tokenize
+from ..text import tokenize
 from ..types import Passage
 from .base import CandidateSentence
 

@@ -1,19 +1,25 @@
 """Evaluation on a test question set: load and validate questions, ask, score, report.
 
-    >>> from assistant.eval import evaluate
-    >>> report = evaluate("tests/questions/seed.jsonl", docs=["seeds"], out_dir="eval-out")
-    >>> report.metrics["answer_match"]
+>>> from assistant.eval import evaluate
+>>> report = evaluate("tests/questions/seed.jsonl", docs=["seeds"], out_dir="eval-out")
+>>> report.metrics["answer_match"]
 """
 
 from .questions import EvalQuestion, LineError, QuestionFileError, load_questions, parse_questions, validate_lines
-from .runner import EvalReport, QuestionResult, evaluate, score_answer, summarize
+from .report import CITATION_SUPPORT_NOTE, METRIC_LABELS
+from .results import LOWER_IS_BETTER, SCORE_METRICS, EvalReport, QuestionResult
+from .runner import evaluate, score_answer, summarize
 
 __all__ = [
+    "CITATION_SUPPORT_NOTE",
     "EvalQuestion",
     "EvalReport",
+    "LOWER_IS_BETTER",
     "LineError",
+    "METRIC_LABELS",
     "QuestionFileError",
     "QuestionResult",
+    "SCORE_METRICS",
     "evaluate",
     "load_questions",
     "parse_questions",

@@ -84,6 +84,7 @@ def _check(obj: Any, line: int) -> tuple[EvalQuestion | None, list[str]]:
         problems.append('"history" must be a list of {"role": "user"|"assistant", "content": "..."} turns')
     if problems:
         return None, problems
+    assert isinstance(qid, str) and isinstance(question, str) and isinstance(answers, list)  # checked above
     extra = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
     turns = [{"role": t["role"], "content": t["content"]} for t in history]
     return EvalQuestion(qid, question.strip(), list(answers), source, turns, line, extra), []

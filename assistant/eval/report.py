@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .metrics import percentile
-from .runner import LOWER_IS_BETTER, SCORE_METRICS, EvalReport, QuestionResult
+from .results import LOWER_IS_BETTER, SCORE_METRICS, EvalReport, QuestionResult
 
 METRIC_LABELS = {
     "answer_match": "Answer match (gold answer in answer text)",
@@ -103,7 +103,7 @@ def plot_metrics(report: EvalReport, path: Path) -> None:
     from matplotlib.figure import Figure
 
     names = [n for n in SCORE_METRICS if report.metrics[n] is not None]
-    values = [report.metrics[n] for n in names]
+    values = [float(report.metrics[n] or 0.0) for n in names]
     fig = Figure(figsize=(8, 0.45 * len(names) + 1.2))
     ax = fig.add_subplot()
     bars = ax.barh(names[::-1], values[::-1], color="#3b75af")
@@ -124,6 +124,8 @@ def plot_latency(report: EvalReport, path: Path) -> None:
     ax.hist(latencies, bins=min(30, max(5, len(latencies) // 3)), color="#6a9f58")
     for q, style in ((50, "--"), (95, ":")):
         value = percentile(latencies, q)
+        if value is None:
+            continue
         ax.axvline(value, color="black", linestyle=style, label=f"p{q} = {value:.2f} s")
     ax.set_xlabel("seconds per question")
     ax.set_ylabel("questions")

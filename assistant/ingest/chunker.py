@@ -17,8 +17,9 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..embedding import Embedder
+from ..text import trim
 from ..types import Chunk, Document, SentenceSpan
-from .segment import blocks_of, segment, trim
+from .segment import blocks_of, segment
 
 
 @dataclass(frozen=True)
@@ -124,4 +125,3 @@ class SentenceChunker:
         while j < len(units) and j - 1 > i and not units[j - 1].span.quotable:
             j -= 1  # a heading opens the next chunk, never closes this one
         return j
-

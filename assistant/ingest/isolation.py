@@ -77,17 +77,19 @@ class ChildProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes, as asked
+        self._stdin, self._stdout = self.proc.stdin, self.proc.stdout
 
     def request(self, message: Any) -> None:
         try:
-            write_frame(self.proc.stdin.fileno(), message)
+            write_frame(self._stdin.fileno(), message)
         except (BrokenPipeError, OSError) as exc:
             raise ChildGone(self._how_it_ended()) from exc
 
     def reply(self, timeout: float | None = None) -> Any:
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            return read_frame(self.proc.stdout.fileno(), deadline)
+            return read_frame(self._stdout.fileno(), deadline)
         except EOFError as exc:
             raise ChildGone(self._how_it_ended()) from exc
 
@@ -102,8 +104,8 @@ class ChildProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            stream.close()
+        self._stdin.close()
+        self._stdout.close()
 
 
 # Generous: a cold start on a busy machine imports the parsers from disk.
@@ -149,7 +151,9 @@ class ReaderProcess:
         except (TimeoutError, ChildGone) as exc:
             child.close()
             how = "did not start in time" if isinstance(exc, TimeoutError) else str(exc)
-            raise IngestError(f"The file reader process {how}; nothing was changed. Is the package installed?") from None
+            raise IngestError(
+                f"The file reader process {how}; nothing was changed. Is the package installed?"
+            ) from None
         self._child = child
         return child
 
@@ -161,7 +165,7 @@ class ReaderProcess:
     def close(self) -> None:
         self._restart()
 
-    def __enter__(self) -> "ReaderProcess":
+    def __enter__(self) -> ReaderProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -173,9 +177,7 @@ class ReaderProcess:
 BACKGROUND_NICE = 10
 
 
-def ingest_in_child(
-    settings: Settings, paths: list[Path], prune: bool, progress: Any | None
-) -> IngestReport:
+def ingest_in_child(settings: Settings, paths: list[Path], prune: bool, progress: Any | None) -> IngestReport:
     """``Ingestor.run`` in a child process at low CPU priority, with the same report, errors and
     progress calls as in-process; the index's lock and atomic switch make it safe beside readers."""
     child = ChildProcess("ingest", "--nice", str(BACKGROUND_NICE))
@@ -193,4 +195,3 @@ def ingest_in_child(
         raise IngestError(f"The ingest process {exc}; the index is unchanged.") from None
     finally:
         child.close()
-

@@ -171,14 +171,14 @@ class Ingestor:
                     self._store(writer, pending, report)
                     pending, pending_texts = [], 0
             self._store(writer, pending, report)
-            for path, doc_id in new_sources:
-                self._drop_source(writer, path, report)
-                writer.text.add_source(path, doc_id)
+            for source, doc_id in new_sources:
+                self._drop_source(writer, source, report)
+                writer.text.add_source(source, doc_id)
                 report.sources_added += 1
             if prune:
-                for path in writer.text.sources():
-                    if not Path(path).exists():
-                        self._drop_source(writer, path, report)
+                for source in writer.text.sources():
+                    if not Path(source).exists():
+                        self._drop_source(writer, source, report)
             if progress:
                 progress(len(files), len(files), "writing index")
             if report.changed:

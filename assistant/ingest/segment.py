@@ -2,11 +2,11 @@
 the headings that name them.
 
 Prose blocks (paragraphs, list items, fields) are split into sentences by the trained Punkt model that
-ships with llama-index-core, run on the block's joined text, so a sentence never spans two blocks and
-never stops at a wrapped line. A unit that is too long to quote (a legal clause, a run-on list) is cut
-at clause boundaries; a fragment (under three words, or only numbers and punctuation) joins its
-neighbour instead of becoming a candidate. A heading is a unit of its own that is searched but never
-quoted (``quotable=False``): it names the units below it.
+ships with llama-index-core (``text.punkt``), run on the block's joined text, so a sentence never
+spans two blocks and never stops at a wrapped line. A unit that is too long to quote (a legal clause,
+a run-on list) is cut at clause boundaries; a fragment (under three words, or only numbers and
+punctuation) joins its neighbour instead of becoming a candidate. A heading is a unit of its own that
+is searched but never quoted (``quotable=False``): it names the units below it.
 
     >>> units = [u for u in segment(document) if u.quotable]
     >>> document.text[units[0].start:units[0].end]
@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
+from ..text import punkt, trim
 from ..types import HEADING_SEPARATOR, Block, Document, SentenceSpan
 
 MAX_UNIT_WORDS = 60
@@ -36,18 +35,6 @@ _WORD = re.compile(r"\S+")
 _CLAUSE_BREAKS = (re.compile(r";\s+"), re.compile(r":\s+"), re.compile(r"\s+[—–-]{1,2}\s+"), re.compile(r",\s+"))
 
 
-@lru_cache(maxsize=1)
-def punkt():
-    import llama_index.core
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    cache = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
-    if str(cache) not in nltk.data.path:
-        nltk.data.path.append(str(cache))
-    return PunktTokenizer("english")
-
-
 @dataclass(frozen=True)
 class Unit:
     """One span of ``Document.text`` and the index of the block it starts in (a fragment joined to
@@ -62,15 +49,6 @@ class Unit:
     def span(self, blocks: list[Block]) -> SentenceSpan:
         heading = HEADING_SEPARATOR.join(blocks[self.block].heading)
         return SentenceSpan(self.start, self.end, heading, self.quotable)
-
-
-def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` moved inwards past whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _words(text: str) -> int:

@@ -76,7 +76,7 @@ class LocalGGUF:
             except ImportError as exc:
                 raise LLMError(
                     "Local models need llama-cpp-python: pip install '.[local-llm]' "
-                    "(it compiles llama.cpp; set CMAKE_ARGS=\"-DLLAVA_BUILD=OFF\" to skip unused parts)"
+                    '(it compiles llama.cpp; set CMAKE_ARGS="-DLLAVA_BUILD=OFF" to skip unused parts)'
                 ) from exc
             try:
                 self._llama = Llama(

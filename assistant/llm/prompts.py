@@ -2,7 +2,9 @@
 
 Templates use ``string.Template`` placeholders (``$question``, ``$sources``): document text is
 substituted as a value and never parsed again, so braces or dollar signs inside documents are safe.
-A user's folder (``Settings.prompts_dir``) overrides the built-in ``prompts/`` file by file.
+A user's folder (``Settings.prompts_dir``) overrides the built-in ones file by file. The built-in
+templates are the checkout's top-level ``prompts/`` folder, installed as the package
+``assistant.prompts`` (see pyproject.toml), so they are found in a wheel as in an editable install.
 
     >>> prompts = PromptLibrary(user_dir=Path("my_prompts"))
     >>> prompts.render("answer", sources="[1] ...", question="Who?")
@@ -12,12 +14,14 @@ A user's folder (``Settings.prompts_dir``) overrides the built-in ``prompts/`` f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from string import Template
 
 from ..errors import AssistantError
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "prompts"
+BUILTIN_DIR: Traversable = files("assistant.prompts")
 PROMPT_NAMES = ("system", "answer", "condense", "source")
 
 
@@ -30,13 +34,14 @@ class PromptLibrary:
     """Finds ``<name>.txt`` in ``user_dir`` first, then in the built-in folder; files are read once."""
 
     user_dir: Path | None = None
-    builtin_dir: Path = BUILTIN_DIR
+    builtin_dir: Traversable = BUILTIN_DIR
     _cache: dict[str, Template] = field(default_factory=dict, repr=False)
 
-    def path(self, name: str) -> Path:
-        for folder in (self.user_dir, self.builtin_dir):
-            if folder is not None and (Path(folder) / f"{name}.txt").is_file():
-                return Path(folder) / f"{name}.txt"
+    def path(self, name: str) -> Traversable:
+        folders = (Path(self.user_dir), self.builtin_dir) if self.user_dir is not None else (self.builtin_dir,)
+        for folder in folders:
+            if (folder / f"{name}.txt").is_file():
+                return folder / f"{name}.txt"
         raise PromptError(f"No prompt named {name!r} in {self.user_dir or '(no user folder)'} or {self.builtin_dir}")
 
     def template(self, name: str) -> Template:

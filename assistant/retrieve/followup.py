@@ -1,8 +1,8 @@
 """History-aware queries: a short or pronoun-laden follow-up borrows the previous turn's context.
 
-    >>> contextual_query("what did he say about foreign criminals?",
-    ...                  [{"role": "user", "content": "What did the interior minister claim?"}], 12)
-    'What did the interior minister claim? what did he say about foreign criminals?'
+>>> contextual_query("what did he say about foreign criminals?",
+...                  [{"role": "user", "content": "What did the interior minister claim?"}], 12)
+'What did the interior minister claim? what did he say about foreign criminals?'
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..settings import RetrievalMode, Settings
-from ..store.index import Snapshot
+from ..store.protocols import IndexView
 from ..types import Passage
 
 
@@ -72,7 +72,7 @@ class HybridRetriever:
         self.settings = settings
 
     def retrieve(
-        self, snapshot: Snapshot, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
+        self, snapshot: IndexView, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
     ) -> list[Passage]:
         mode = mode or self.settings.retrieval_mode
         k = max(self.settings.candidate_k, top_k)
@@ -89,17 +89,32 @@ class HybridRetriever:
                 continue
             passages.append(
                 Passage(
-                    chunk_id=chunk_id, doc_id=record.doc_id, source=record.source, title=record.title,
-                    page=record.page, text=record.text, start=record.start, end=record.end,
-                    fused_score=ev.fused, dense_rank=ev.dense_rank, dense_score=ev.dense_score,
-                    sentence_score=ev.sentence_score, bm25_rank=ev.bm25_rank, bm25_score=ev.bm25_score,
+                    chunk_id=chunk_id,
+                    doc_id=record.doc_id,
+                    source=record.source,
+                    title=record.title,
+                    page=record.page,
+                    text=record.text,
+                    start=record.start,
+                    end=record.end,
+                    fused_score=ev.fused,
+                    dense_rank=ev.dense_rank,
+                    dense_score=ev.dense_score,
+                    sentence_score=ev.sentence_score,
+                    bm25_rank=ev.bm25_rank,
+                    bm25_score=ev.bm25_score,
                     heading=record.heading,
                 )
             )
         return passages
 
     def _score(
-        self, snapshot: Snapshot, query: Query, k: int, mode: RetrievalMode, share: float,
+        self,
+        snapshot: IndexView,
+        query: Query,
+        k: int,
+        mode: RetrievalMode,
+        share: float,
         evidence: dict[int, _Evidence],
     ) -> None:
         """Adds one query's share of the fused score to ``evidence``."""
@@ -118,16 +133,16 @@ class HybridRetriever:
         for i, chunk_id in enumerate(pool.ids.tolist()):
             ev = evidence.setdefault(chunk_id, _Evidence())
             ev.fused += share * float(fused[i])
-            if dense is not None:
+            if dense is not None and chunk_cos is not None:
                 ev.dense_rank = _min(ev.dense_rank, dense_ranks[chunk_id])
                 ev.dense_score = _max(ev.dense_score, float(chunk_cos[i]))
                 if sentence is not None:
                     ev.sentence_score = _max(ev.sentence_score, float(sentence[i]))
-            if chunk_id in bm25_ranks:
+            if bm25 is not None and chunk_id in bm25_ranks:
                 ev.bm25_rank = _min(ev.bm25_rank, bm25_ranks[chunk_id])
                 ev.bm25_score = _max(ev.bm25_score, float(bm25[i]))
 
-    def _candidates(self, snapshot: Snapshot, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
+    def _candidates(self, snapshot: IndexView, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
         """The top k chunks by chunk vector, by best sentence and by BM25, with the scores seen on the way."""
         pool = _Pool(np.zeros(0, dtype=np.int64))
         found: list[np.ndarray] = []
@@ -149,7 +164,9 @@ class HybridRetriever:
             pool.ids = np.unique(np.concatenate(found)).astype(np.int64)
         return pool
 
-    def _dense(self, snapshot: Snapshot, query: Query, pool: _Pool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    def _dense(
+        self, snapshot: IndexView, query: Query, pool: _Pool
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """Exact chunk cosine, best-sentence cosine and their mix for every candidate."""
         missing = [c for c in pool.ids.tolist() if c not in pool.cosine]
         if missing:
@@ -165,25 +182,35 @@ class HybridRetriever:
         return chunk_cos, sentence, (1 - weight) * chunk_cos + weight * sentence
 
     def _fuse(
-        self, mode: RetrievalMode, pool: _Pool, dense: np.ndarray | None, bm25: np.ndarray | None,
-        dense_ranks: dict[int, int], bm25_ranks: dict[int, int],
+        self,
+        mode: RetrievalMode,
+        pool: _Pool,
+        dense: np.ndarray | None,
+        bm25: np.ndarray | None,
+        dense_ranks: dict[int, int],
+        bm25_ranks: dict[int, int],
     ) -> np.ndarray:
         settings = self.settings
         lexical = bm25 if bm25 is not None else np.zeros(len(pool.ids))
+        # Dense scores exist in every mode but "bm25".
+        semantic = dense if dense is not None else np.zeros(len(pool.ids))
         if mode == "dense":
-            return dense
+            return semantic
         if mode == "bm25":
             return lexical
         if settings.fusion == "rrf":
             rrf = settings.rrf_k
-            return np.array([
-                settings.dense_weight / (rrf + dense_ranks[c])
-                + (settings.bm25_weight / (rrf + bm25_ranks[c]) if c in bm25_ranks else 0.0)
-                for c in pool.ids.tolist()
-            ])
-        top = float(pool.bm25_all.max()) if bm25 is not None and pool.bm25_all.max() > 0 else 1.0
+            return np.array(
+                [
+                    settings.dense_weight / (rrf + dense_ranks[c])
+                    + (settings.bm25_weight / (rrf + bm25_ranks[c]) if c in bm25_ranks else 0.0)
+                    for c in pool.ids.tolist()
+                ]
+            )
+        peak = float(pool.bm25_all.max()) if bm25 is not None and pool.bm25_all is not None else 0.0
+        top = peak if peak > 0 else 1.0
         weights = settings.dense_weight + settings.bm25_weight or 1.0
-        return (settings.dense_weight * dense + settings.bm25_weight * lexical / top) / weights
+        return (settings.dense_weight * semantic + settings.bm25_weight * lexical / top) / weights
 
 
 def _min(a: int | None, b: int) -> int:

@@ -1,4 +1,4 @@
-"""Sparse retrieval: BM25 (bm25s) over stemmed, stop-word-filtered chunk text.
+"""Sparse retrieval: BM25 (bm25s) over chunk text's terms (``text.tokenize``: stemmed, stop words out).
 
 bm25s indexes a corpus in one pass and has no incremental update, so each ingest that changes the
 corpus rebuilds it; that takes well under a second per 10k chunks here.
@@ -10,53 +10,16 @@ corpus rebuilds it; that takes well under a second per 10k chunks here.
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+from ..text import tokenize, tokenizer_identity
 
 
-# bm25s's English list is Lucene's 33 words; it keeps pronouns, auxiliaries, most prepositions and
-# question words, which then dominate short questions' term overlap and add noise to BM25.
-_MORE_STOPWORDS = (
-    "what who whom whose which when where why how many much did does do doing done has have having had "
-    "can could would should shall may might must been being am were i me my mine myself you your yours "
-    "yourself we us our ours ourselves he him his himself she her hers herself its itself them theirs "
-    "themselves those from about above after again against all any before below between both during each "
-    "few further here more most other out over own same so some than too under until up very down off "
-    "once only nor just also tell"
-).split()
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return sorted(set(STOPWORDS_EN) | set(_MORE_STOPWORDS))
-
-
-@lru_cache(maxsize=1)
 def analyzer() -> dict:
     """What the persisted BM25 terms depend on; an index built by another analyzer is re-tokenised."""
-    digest = hashlib.sha256(" ".join(_stopwords()).encode()).hexdigest()[:16]
-    return {"library": "bm25s", "stemmer": "english", "stopwords": digest}
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Stemmed, lower-cased, stop-word-free terms; shared with the answerer's lexical overlap."""
-    import bm25s
-
-    return bm25s.tokenize(
-        texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
+    return tokenizer_identity()
 
 
 class BM25Index:
@@ -69,7 +32,7 @@ class BM25Index:
         self._sorter = np.argsort(chunk_ids, kind="stable")
 
     @classmethod
-    def build(cls, chunk_ids: list[int], texts: list[str]) -> "BM25Index":
+    def build(cls, chunk_ids: list[int], texts: list[str]) -> BM25Index:
         import bm25s
 
         retriever = bm25s.BM25()
@@ -78,7 +41,7 @@ class BM25Index:
         return cls(retriever if texts else None, np.asarray(chunk_ids, dtype=np.int64))
 
     @classmethod
-    def load(cls, directory: Path) -> "BM25Index":
+    def load(cls, directory: Path) -> BM25Index:
         import bm25s
 
         chunk_ids = np.load(directory / cls.DIR / cls.IDS)

@@ -31,18 +31,18 @@ import re
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from ..embedding import EmbeddingIdentity
 from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
 from .bm25 import BM25Index, analyzer
 from .sentences import SentenceIndex
 from .textstore import TextStore
-from .vectors import FaissVectorStore
+from .vectors import FaissVectorStore, VectorStore
 
 FORMAT_VERSION = 2
 # Format 1 (no heading column, line-based reading) is still opened for questions; the next ingest
@@ -71,7 +71,7 @@ class Manifest:
     sparse: dict = field(default_factory=dict)
 
     @classmethod
-    def read(cls, directory: Path) -> "Manifest":
+    def read(cls, directory: Path) -> Manifest:
         try:
             return cls(**json.loads((directory / MANIFEST).read_text()))
         except (OSError, ValueError, TypeError) as exc:
@@ -82,7 +82,7 @@ class Manifest:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _write_durably(path: Path, text: str) -> None:
@@ -133,9 +133,9 @@ def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Pat
 class Restored:
     """The live generation was damaged, so the newest intact earlier one was made live again.
 
-        >>> snapshot = index.open(identity)
-        >>> if snapshot.restored:
-        ...     print(snapshot.restored.message())
+    >>> snapshot = index.open(identity)
+    >>> if snapshot.restored:
+    ...     print(snapshot.restored.message())
     """
 
     root: Path
@@ -213,7 +213,7 @@ class Writer:
     ``restored`` is set when the live generation was damaged and an earlier one was restored first.
     """
 
-    def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: FaissVectorStore):
+    def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: VectorStore):
         self.root = root
         self.workdir = workdir
         self.manifest = manifest
@@ -287,7 +287,7 @@ class IndexDirectory:
                     return self._restore(name, damage, identity)
         except OSError:
             # A folder this process may not write to, or a failing disk, cannot be repaired here.
-            raise damage
+            raise damage from None
         # Another process restored or committed a generation while this one waited for the lock.
         return self.open(identity)
 
@@ -315,7 +315,7 @@ class IndexDirectory:
                 continue
             moved_to: Path | None = None
             if (self.root / name).exists():
-                stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
                 moved_to = self.root / f"{name}.damaged-{stamp}"
                 # Moved before CURRENT switches: a crash in between leaves CURRENT naming a missing
                 # folder, which the next open restores from again, and no sweep can take the damaged one.
@@ -426,8 +426,12 @@ class IndexDirectory:
                         source.close()
                     vectors = FaissVectorStore(identity.dimension)
                     new_manifest = Manifest(
-                        format_version=FORMAT_VERSION, embedding=asdict(identity), chunker=chunker,
-                        generation=generation, created_at=_now(), updated_at=_now(),
+                        format_version=FORMAT_VERSION,
+                        embedding=asdict(identity),
+                        chunker=chunker,
+                        generation=generation,
+                        created_at=_now(),
+                        updated_at=_now(),
                     )
                 writer = Writer(self.root, workdir, new_manifest, text, vectors)
                 writer.rebuild_reason, writer.stale_sources, writer.restored = reason, stale_sources, restored

@@ -36,12 +36,14 @@ class SentenceIndex:
         self.chunk_ids, self._starts = np.unique(chunk_of_row, return_index=True)
 
     @classmethod
-    def build(cls, chunk_of_row: np.ndarray, vectors: np.ndarray) -> "SentenceIndex":
+    def build(cls, chunk_of_row: np.ndarray, vectors: np.ndarray) -> SentenceIndex:
         order = np.argsort(chunk_of_row, kind="stable")
-        return cls(np.asarray(chunk_of_row, dtype=np.int64)[order], np.ascontiguousarray(vectors[order], dtype=np.float32))
+        return cls(
+            np.asarray(chunk_of_row, dtype=np.int64)[order], np.ascontiguousarray(vectors[order], dtype=np.float32)
+        )
 
     @classmethod
-    def load(cls, directory: Path) -> "SentenceIndex | None":
+    def load(cls, directory: Path) -> SentenceIndex | None:
         """The saved index, or None when the generation predates it (the caller rebuilds it)."""
         vectors, chunks = directory / cls.VECTORS, directory / cls.CHUNKS
         if not (vectors.exists() and chunks.exists()):

@@ -15,7 +15,7 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,7 @@ _SECTIONS_LISTED = 8
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -95,7 +95,7 @@ class TextStore:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, directory: Path, read_only: bool = False) -> "TextStore":
+    def open(cls, directory: Path, read_only: bool = False) -> TextStore:
         path = directory / cls.FILE
         if read_only:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -104,7 +104,7 @@ class TextStore:
             db.executescript(_SCHEMA)
         return cls(db)
 
-    def copy_to(self, directory: Path) -> "TextStore":
+    def copy_to(self, directory: Path) -> TextStore:
         """A writable copy in ``directory`` (SQLite's online backup, consistent even while read)."""
         target = sqlite3.connect(directory / self.FILE, check_same_thread=False)
         with self._lock:
@@ -181,8 +181,13 @@ class TextStore:
                 "INSERT INTO sentences (doc_id, idx, start, end, vector, heading, quotable) VALUES (?,?,?,?,?,?,?)",
                 [
                     (
-                        document.doc_id, i, s.start, s.end, sentence_vectors[i].astype(np.float32).tobytes(),
-                        s.heading, int(s.quotable),
+                        document.doc_id,
+                        i,
+                        s.start,
+                        s.end,
+                        sentence_vectors[i].astype(np.float32).tobytes(),
+                        s.heading,
+                        int(s.quotable),
                     )
                     for i, s in enumerate(spans)
                 ],
@@ -192,8 +197,16 @@ class TextStore:
                 " heading) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
-                        c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, c.n_tokens,
-                        index_of[c.sentences[0]], index_of[c.sentences[-1]], c.heading,
+                        c.chunk_id,
+                        c.doc_id,
+                        c.text,
+                        c.start,
+                        c.end,
+                        c.page,
+                        c.n_tokens,
+                        index_of[c.sentences[0]],
+                        index_of[c.sentences[-1]],
+                        c.heading,
                     )
                     for c in chunks
                 ],
@@ -205,9 +218,7 @@ class TextStore:
         return sorted({s for c in chunks for s in c.sentences}, key=lambda s: (s.start, s.end))
 
     def add_source(self, path: str, doc_id: str) -> None:
-        self._execute(
-            "INSERT OR REPLACE INTO sources (path, doc_id, added_at) VALUES (?,?,?)", (path, doc_id, _now())
-        )
+        self._execute("INSERT OR REPLACE INTO sources (path, doc_id, added_at) VALUES (?,?,?)", (path, doc_id, _now()))
 
     def remove_source(self, path: str) -> str | None:
         """Forget one file name; returns its document id if no other name still refers to it."""
@@ -250,7 +261,9 @@ class TextStore:
             f" FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
             tuple(chunk_ids),
         )
-        return {r[0]: ChunkRecord(*r[:7], source=r[7] or "", heading=r[8]) for r in rows}
+        return {
+            r[0]: ChunkRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], source=r[7] or "", heading=r[8]) for r in rows
+        }
 
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         """The sentences (with their ingest-time vectors) of each chunk, in document order; headings
@@ -285,8 +298,14 @@ class TextStore:
             sections.setdefault(doc_id, []).append(path.rsplit(HEADING_SEPARATOR, 1)[-1])
         return [
             DocumentInfo(
-                doc_id=r[0], title=r[1], sources=sources.get(r[0], []), format=r[2], pages=r[3],
-                chunks=r[5], added_at=r[4], sections=sections.get(r[0], []),
+                doc_id=r[0],
+                title=r[1],
+                sources=sources.get(r[0], []),
+                format=r[2],
+                pages=r[3],
+                chunks=r[5],
+                added_at=r[4],
+                sections=sections.get(r[0], []),
             )
             for r in rows
         ]
@@ -309,7 +328,11 @@ class TextStore:
         title, fmt, text, pages = rows[0]
         source = self._query("SELECT MIN(path) FROM sources WHERE doc_id = ?", (doc_id,))[0][0] or ""
         return Document(
-            doc_id=doc_id, path=source, title=title, text=text, format=fmt,
+            doc_id=doc_id,
+            path=source,
+            title=title,
+            text=text,
+            format=fmt,
             pages=[PageSpan(*p) for p in json.loads(pages)],
         )
 

@@ -48,7 +48,7 @@ class FaissVectorStore:
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
     @classmethod
-    def load(cls, directory: Path) -> "FaissVectorStore":
+    def load(cls, directory: Path) -> FaissVectorStore:
         import faiss
 
         index = faiss.read_index(str(directory / cls.FILE))

@@ -45,7 +45,10 @@ def test_broken_and_disguised_files_are_skipped_and_the_rest_indexed(tmp_path):
     docs.mkdir()
     (docs / "good.txt").write_text(GOOD)
     # Valid zip, valid parts, malformed XML: python-docx's parser raises an lxml error on it.
-    _docx(docs / "broken.docx", b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body><w:p>")
+    _docx(
+        docs / "broken.docx",
+        b"<w:document xmlns:w='http://schemas.openxmlformats.org/wordprocessingml/2006/main'><w:body><w:p>",
+    )
     # Binary without a single NUL byte: Windows-1252 would decode it into garbage "text".
     (docs / "blob.txt").write_bytes(bytes(b for b in range(1, 256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)) * 80)
     # A link named like text, to a file whose own name has no suffix.
@@ -111,7 +114,10 @@ print(max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, re
 
 def _peak_rss_kb(index: Path, folder: Path) -> int:
     out = subprocess.run(
-        [sys.executable, "-c", _PEAK_RSS, str(index), str(folder)], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", _PEAK_RSS, str(index), str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     return int(out.stdout.split()[-1])

@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from support import SEEDS
 from typer.testing import CliRunner
 
 from assistant import Assistant
@@ -16,8 +17,6 @@ from assistant.cli import app
 from assistant.errors import IndexCorruptError, IndexNotFoundError
 from assistant.settings import Settings
 from assistant.store.index import IndexDirectory
-
-from support import SEEDS
 
 QUESTION = "What did the interior minister claim?"
 
@@ -118,7 +117,13 @@ def test_a_damaged_live_generation_falls_back_to_the_intact_previous_one(damaged
     assert not (damaged_live / "gen-000002").exists()
     assert "\n" not in restored.message()  # SQLite's page-by-page report is cut to a line
     message = " ".join(restored.message().split())
-    for part in ("gen-000002", "gen-000001", restored.updated_at, str(moved), f"assistant ingest PATH --index {damaged_live}"):
+    for part in (
+        "gen-000002",
+        "gen-000001",
+        restored.updated_at,
+        str(moved),
+        f"assistant ingest PATH --index {damaged_live}",
+    ):
         assert part in message, part
     assert "Nothing in your documents" not in message  # the reason, without the rebuild advice
     assert message in caplog.text

@@ -12,14 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from support import SEEDS
 
 from assistant import Assistant
 from assistant.errors import IndexMismatchError
 from assistant.ingest.isolation import ReaderProcess
 from assistant.ingest.readers import ReadLimits, UnreadableFile
 from assistant.settings import Settings
-
-from support import SEEDS
 
 GOOD = "The observatory dome weighs twelve tonnes and turns on forty steel wheels."
 

@@ -8,14 +8,13 @@ import shutil
 import struct
 
 import pytest
+from support import SEEDS
 from typer.testing import CliRunner
 
 from assistant import Assistant
 from assistant.cli import app
 from assistant.errors import IndexMismatchError
 from assistant.settings import Settings
-
-from support import SEEDS
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,8 @@ def test_an_index_refuses_a_model_with_other_weights(fresh_seed_index, altered_m
     with pytest.raises(IndexMismatchError, match="other weights"):
         Assistant.open(fresh_seed_index, embedding_model_path=str(altered_model))
     result = CliRunner().invoke(
-        app, ["ingest", str(SEEDS), "--index", str(fresh_seed_index)],
+        app,
+        ["ingest", str(SEEDS), "--index", str(fresh_seed_index)],
         env={"ASSISTANT_EMBEDDING_MODEL_PATH": str(altered_model)},
     )
     assert result.exit_code == 1 and "other weights" in " ".join(result.stderr.split())

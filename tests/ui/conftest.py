@@ -30,7 +30,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-
 @dataclass
 class Served:
     url: str

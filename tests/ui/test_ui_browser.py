@@ -149,7 +149,7 @@ def test_document_text_is_shown_as_text_and_never_runs(page, tmp_path: Path, ser
         expect(answer).to_contain_text("Petra Quist")
         panel = page.locator("#sources")
         expect(panel).to_contain_text('<script>window.__pwned = "script";</script>')
-        expect(panel).to_contain_text("<img src=\"x\" onerror=")
+        expect(panel).to_contain_text('<img src="x" onerror=')
         assert panel.locator("script, img").count() == 0
         assert page.locator("#chat img[src='x']").count() == 0
         # Open every disclosure so any injected markup would have had its chance to load.

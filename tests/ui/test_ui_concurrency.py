@@ -8,13 +8,25 @@ from gradio_client import Client
 
 # (question, follow-up, text the first answer must contain, text the follow-up must contain)
 CASES = [
-    ("Who chairs the National Committee for Counter Trafficking?",
-     "What did he report about the number of incidents?", "Sokha", "decrease in incidents"),
-    ("What did the interior minister claim?",
-     "Who chairs the National Committee for Counter Trafficking?", "crime bosses", "Sokha"),
+    (
+        "Who chairs the National Committee for Counter Trafficking?",
+        "What did he report about the number of incidents?",
+        "Sokha",
+        "decrease in incidents",
+    ),
+    (
+        "What did the interior minister claim?",
+        "Who chairs the National Committee for Counter Trafficking?",
+        "crime bosses",
+        "Sokha",
+    ),
     ("Who won the football World Cup?", "Who won the football World Cup?", None, None),
-    ("How many trafficking victims were reported?",
-     "What did the interior minister claim?", "No statistics", "crime bosses"),
+    (
+        "How many trafficking victims were reported?",
+        "What did the interior minister claim?",
+        "No statistics",
+        "crime bosses",
+    ),
 ]
 SESSIONS = 8
 

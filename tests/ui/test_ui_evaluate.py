@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from ui_pages import ANSWER_TIMEOUT_MS, ask, open_tab
 
-from assistant.eval.runner import LOWER_IS_BETTER, SCORE_METRICS
+from assistant.eval import LOWER_IS_BETTER, SCORE_METRICS
 from ui.evaluate import EXAMPLE_QUESTIONS, FAILURE_HEADERS, EvalHandlers, EvalView, example_copy
 
 HOSTILE_QUESTION = '<img src=x onerror="window.__pwned = 1"> Who won the football World Cup?'
@@ -126,13 +126,19 @@ def test_bad_top_k_is_a_message(seed_assistant, top_k: float, message: str):
     assert message in view.summary and view.downloads is None
 
 
+def test_bundled_examples_are_the_seed_question_set():
+    """The UI ships its own copy (the wheel has no tests/); it must stay the set the tests check."""
+    seed = Path(__file__).resolve().parents[1] / "questions" / "seed.jsonl"
+    assert EXAMPLE_QUESTIONS.read_bytes() == seed.read_bytes()
+
+
 def test_no_file_asks_for_one(seed_assistant):
     assert "Choose a question file first" in EvalHandlers(seed_assistant).run(None, None).summary
 
 
 def test_example_copy_is_the_bundled_question_set_in_the_temp_folder():
     copy = Path(example_copy())
-    assert copy.name == "seed.jsonl"
+    assert copy.name == "example-questions.jsonl"
     assert copy.read_bytes() == EXAMPLE_QUESTIONS.read_bytes()
     assert copy.parent.parent == Path(tempfile.gettempdir())
 
@@ -158,7 +164,7 @@ def test_evaluate_tab_reports_bad_files_then_runs_the_example(page, tmp_path: Pa
     assert page.evaluate("window.__pwned") is None
 
     page.click("#eval-example")
-    expect_served_file(page, "#eval-file", "seed.jsonl")
+    expect_served_file(page, "#eval-file", "example-questions.jsonl")
     page.click("#eval-run")
     row = summary.locator('tr[data-metric="answer_match"] td')
     expect(row).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=ANSWER_TIMEOUT_MS)

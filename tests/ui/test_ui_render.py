@@ -35,14 +35,37 @@ def tags(markup: str) -> list[tuple[str, dict[str, str | None]]]:
 def make_answer(found: bool = True) -> Answer:
     start = DOC.index(QUOTE)
     passage = Passage(
-        chunk_id=7, doc_id="d1", source="/docs/<b>evil</b>.txt", title='Evil "title" <i>', page=3,
-        text=DOC, start=0, end=len(DOC), fused_score=0.0328, dense_rank=2, dense_score=0.71,
-        sentence_score=0.83, bm25_rank=1, bm25_score=3.2,
+        chunk_id=7,
+        doc_id="d1",
+        source="/docs/<b>evil</b>.txt",
+        title='Evil "title" <i>',
+        page=3,
+        text=DOC,
+        start=0,
+        end=len(DOC),
+        fused_score=0.0328,
+        dense_rank=2,
+        dense_score=0.71,
+        sentence_score=0.83,
+        bm25_rank=1,
+        bm25_score=3.2,
     )
     citation = Citation(
-        marker=1, source=passage.source, title=passage.title, page=3, chunk_id=7, doc_id="d1",
-        quote=QUOTE, start=start, end=start + len(QUOTE), passage_start=start,
-        passage_end=start + len(QUOTE), score=0.82, fused_score=0.0328, dense_rank=2, bm25_rank=1,
+        marker=1,
+        source=passage.source,
+        title=passage.title,
+        page=3,
+        chunk_id=7,
+        doc_id="d1",
+        quote=QUOTE,
+        start=start,
+        end=start + len(QUOTE),
+        passage_start=start,
+        passage_end=start + len(QUOTE),
+        score=0.82,
+        fused_score=0.0328,
+        dense_rank=2,
+        bm25_rank=1,
     )
     return Answer(
         question="What did the minister say?",
@@ -155,9 +178,19 @@ def with_conflict(answer: Answer) -> Answer:
     other = '<script>alert("x")</script> The minister said [1] crime bosses run the casinos.'
     answer.conflicts = [
         Citation(
-            marker=2, source="/docs/<svg onload=alert(2)>.txt", title="Memo <b>2024</b>", page=None,
-            chunk_id=9, doc_id="d2", quote=other, start=0, end=len(other), passage_start=0,
-            passage_end=len(other), score=0.7, fused_score=0.02,
+            marker=2,
+            source="/docs/<svg onload=alert(2)>.txt",
+            title="Memo <b>2024</b>",
+            page=None,
+            chunk_id=9,
+            doc_id="d2",
+            quote=other,
+            start=0,
+            end=len(other),
+            passage_start=0,
+            passage_end=len(other),
+            score=0.7,
+            fused_score=0.02,
         )
     ]
     return answer

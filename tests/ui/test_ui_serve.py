@@ -19,8 +19,17 @@ from ui.serve import check_exposure, is_loopback, parse_auth, serve_command
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.8.9.10", True), ("localhost", True), ("::1", True), ("[::1]", True),
-     ("0.0.0.0", False), ("::", False), ("192.168.1.5", False), ("example.org", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
 )
 def test_is_loopback(host: str, loopback: bool):
     assert is_loopback(host) is loopback
@@ -62,9 +71,7 @@ def test_serve_with_auth_requires_login(seed_index: Path, tmp_path: Path):
     port = free_port()
     code = "import typer; from ui.serve import serve_command; typer.run(serve_command)"
     args = ["--index", str(index), "--port", str(port), "--auth", str(creds)]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from ...types import Document
 from .base import Reading, UnreadableFile
-from .limits import ReadLimits, check_archive, check_text
 from .docx import read_docx
 from .html import read_html
+from .limits import ReadLimits, check_archive, check_text
 from .markdown import read_markdown
 from .pdf import read_pdf
 from .text import read_text
@@ -77,6 +77,11 @@ def read_document(path: Path, data: bytes, doc_id: str, limits: ReadLimits = Rea
     if not reading.text.strip():
         raise UnreadableFile("no extractable text (a scanned PDF or an empty document?)")
     return Document(
-        doc_id=doc_id, path=str(path), title=reading.title, text=reading.text, format=fmt,
-        pages=reading.pages, blocks=reading.blocks,
+        doc_id=doc_id,
+        path=str(path),
+        title=reading.title,
+        text=reading.text,
+        format=fmt,
+        pages=reading.pages,
+        blocks=reading.blocks,
     )

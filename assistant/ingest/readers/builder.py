@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 
 from ...types import BLOCK_KINDS, Block, PageSpan
 
@@ -83,7 +84,7 @@ class TextBuilder:
     def path(self) -> tuple[str, ...]:
         return tuple(text for _, text in self._path)
 
-    def block(self, kind: str, text: str, page: int | None = None, breaks: list[tuple[int, int]] = ()) -> None:
+    def block(self, kind: str, text: str, page: int | None = None, breaks: Sequence[tuple[int, int]] = ()) -> None:
         """Add one block; prose is whitespace-collapsed, ``code`` keeps its lines.
 
         ``page`` is the page the block starts on; ``breaks`` lists ``(offset in text, page)`` where a

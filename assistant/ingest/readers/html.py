@@ -27,9 +27,37 @@ _LAYOUT_CHILDREN = ["p", "div", "pre", "ul", "ol", "dl", "table", "blockquote", 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Elements that start a new block; everything else (a, code, em, span, kbd, ...) is inline.
 _BLOCKS = {
-    "p", "div", "section", "article", "main", "aside", "header", "footer", "blockquote", "figure",
-    "figcaption", "ul", "ol", "dl", "dt", "dd", "li", "table", "thead", "tbody", "tfoot", "tr", "pre",
-    "address", "details", "summary", "fieldset", "hr", "br", "caption", "center",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "aside",
+    "header",
+    "footer",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "pre",
+    "address",
+    "details",
+    "summary",
+    "fieldset",
+    "hr",
+    "br",
+    "caption",
+    "center",
 } | set(_HEADINGS)
 
 
@@ -48,7 +76,7 @@ def _is_page_toc(tag) -> bool:
     items = tag.find_all(["li", "dd", "dt"], recursive=False)
     if len(items) < 2:
         return False
-    pages = set()
+    pages: set[str] = set()
     for item in items:
         links = [a for a in item.find_all("a", href=True) if "#" in a["href"]]
         text = " ".join(item.get_text(" ").split())
@@ -147,7 +175,7 @@ def read_html(path: Path, data: bytes) -> Reading:
         if not tag.decomposed and _is_page_toc(tag):
             tag.decompose()
     articles = soup.find_all("article")
-    root = soup.find("main") or soup.find(attrs={"role": "main"}) or (articles[0] if len(articles) == 1 else None)
+    root = soup.find("main") or soup.select_one('[role="main"]') or (articles[0] if len(articles) == 1 else None)
     builder = TextBuilder()
     walker = _Walker(builder)
     walker.walk(root or soup.body or soup)

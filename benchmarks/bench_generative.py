@@ -180,7 +180,7 @@ def main() -> None:
     else:
         rows_file.write_text("")
 
-    extractive = ExtractiveAnswerer(assistant.settings)
+    extractive = ExtractiveAnswerer(assistant.settings.answering)
     llm = LocalGGUF(
         resolve_model(args.model), n_ctx=args.context_tokens + args.max_answer_tokens + 256, n_threads=args.threads
     )

@@ -148,7 +148,7 @@ def views(assistant: Assistant, question: str) -> tuple[list[ScoredSentence], li
     threshold = assistant.settings.abstain_threshold
     if not scored or scored[0].support < threshold:
         return None
-    quoted = ExtractiveAnswerer(assistant.settings).select(scored)
+    quoted = ExtractiveAnswerer(assistant.settings.answering).select(scored)
     return quoted, [differing_answers(scored, quoted, question, threshold + m) for m in FIT_MARGINS]
 
 

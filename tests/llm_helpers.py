@@ -70,7 +70,7 @@ class Capture:
 
 def request_for(assistant: Assistant, question: str, history: list | None = None) -> AnswerRequest:
     """The AnswerRequest ``Assistant.ask`` builds (retrieval, candidates), without calling an LLM."""
-    capture = Capture(ExtractiveAnswerer(assistant.settings))
+    capture = Capture(ExtractiveAnswerer(assistant.settings.answering))
     assistant.answerer = capture
     assistant.ask(question, history=history)
     return capture.request

@@ -1,12 +1,43 @@
-"""Paths and file builders shared by the tests (a plain module: conftest names clash across folders)."""
+"""Paths, file builders and waiting shared by the tests (a plain module: conftest names clash across folders).
+
+The tests mirror the source tree (``tests/store/test_index.py`` tests ``assistant/store/index.py``)
+without ``__init__.py`` files: pytest puts ``tests/`` on ``sys.path`` (for its ``conftest.py``), so every
+test file can ``from support import ...`` wherever it sits, and each test file's name must be unique
+across all folders (``tests/test_layout.py`` checks both).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
 SEEDS = ROOT / "seeds"
 SEED_FILE = next(SEEDS.glob("*.txt"))
+# Read by path from outside the tests too (Makefile, README, benchmarks, the eval CLI's docs): they stay here.
+QUESTIONS = TESTS / "questions"
+FIXTURES = TESTS / "fixtures"
+
+T = TypeVar("T")
+
+
+def wait_until(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:
+    """Poll ``condition`` until it returns something truthy, and return that; fail naming ``what`` after
+    ``timeout`` seconds. For events that offer nothing to block on (a server starting to answer, a
+    folder appearing, another process's CPU time): the pause between polls is the only sleep here, and
+    the wait ends as soon as the event has happened. ``condition`` may raise to stop waiting early
+    (for example when the process being waited on has exited)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
 
 
 def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:

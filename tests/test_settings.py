@@ -84,3 +84,18 @@ def test_module_level_ask_builds_the_default_index_from_seeds(tmp_path, monkeypa
     answer = ask("Who chairs the National Committee for Counter Trafficking?")
     assert answer.found and "Sokha" in answer.text
     assert (tmp_path / "default-index" / "CURRENT").exists()
+
+
+def test_a_profile_overlays_the_file_and_the_environment_still_wins(tmp_path, monkeypatch):
+    config = tmp_path / "assistant.toml"
+    config.write_text('top_k = 7\nfusion = "rrf"\n\n[profiles.precise]\ntop_k = 3\nanswer_max_sentences = 1\n')
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    assert (Settings().top_k, Settings().answer_max_sentences) == (7, 2)
+    monkeypatch.setenv("ASSISTANT_PROFILE", "precise")
+    settings = Settings()
+    assert (settings.top_k, settings.answer_max_sentences, settings.fusion) == (3, 1, "rrf")
+    monkeypatch.setenv("ASSISTANT_TOP_K", "9")
+    assert Settings().top_k == 9
+    monkeypatch.setenv("ASSISTANT_PROFILE", "fast")
+    with pytest.raises(ValueError, match=r"no \[profiles.fast\] \(profiles: precise\)"):
+        Settings()

@@ -3,24 +3,24 @@
 Each sentence arrives with the vector computed at ingest time, so an answerer scores candidates with
 arithmetic, not a model pass. A sentence shared by two overlapping passages is offered once.
 
-    >>> candidates = CandidateCollector(settings).run(snapshot.text, passages)
+    >>> candidates = CandidateCollector(settings.answering).run(snapshot.text, passages)
     >>> candidates[0].text, candidates[0].passage_rank
 """
 
 from __future__ import annotations
 
-from ..settings import Settings
+from ..settings import AnswerSection
 from ..store.protocols import ChunkTexts
 from ..types import Passage
 from .base import CandidateSentence
 
 
 class CandidateCollector:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: AnswerSection) -> None:
         self.settings = settings
 
     def run(self, text: ChunkTexts, passages: list[Passage]) -> list[CandidateSentence]:
-        quotable = passages[: self.settings.answer_passages]
+        quotable = passages[: self.settings.passages]
         sentences = text.chunk_sentences([p.chunk_id for p in quotable])
         candidates: list[CandidateSentence] = []
         seen: set[tuple[str, int]] = set()

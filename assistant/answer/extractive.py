@@ -5,14 +5,14 @@ another document answers the question about as confidently but says something el
 outdated file, two versions of a policy), its best sentence is attached as a conflict, so the reader
 sees both sides instead of only the one that scored higher.
 
-    >>> answer = ExtractiveAnswerer(settings).answer(request)
+    >>> answer = ExtractiveAnswerer(settings.answering).answer(request)
     >>> answer.text
     'Meanwhile, Minister of Interior Sar Sokha maintained that ... [1]'
 """
 
 from __future__ import annotations
 
-from ..settings import Settings
+from ..settings import AnswerSection
 from ..text import tokenize
 from ..types import Answer, Citation
 from .base import AnswerRequest, abstention, quote_citation
@@ -70,14 +70,14 @@ def _citation(marker: int, item: ScoredSentence) -> Citation:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: AnswerSection) -> None:
         self.settings = settings
 
     def select(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         best = scored[0].selection
         chosen = [scored[0]]
         for item in scored[1:]:
-            if len(chosen) >= self.settings.answer_max_sentences:
+            if len(chosen) >= self.settings.max_sentences:
                 break
             if best - item.selection <= SECOND_SENTENCE_MARGIN and item.support >= self.settings.abstain_threshold:
                 chosen.append(item)

@@ -28,6 +28,7 @@ from ..embedding import Embedder, load_embedder
 from ..llm.backends import ChatModel, LLMError, LocalGGUF, Message, OpenAICompatible, complete
 from ..llm.model_files import resolve_model
 from ..llm.prompts import PromptLibrary
+from ..settings import LLMSection, Settings
 from ..text import punkt
 from ..types import Answer, Citation, Passage
 from .base import NO_ANSWER, Answerer, AnswerRequest, CandidateSentence, abstention, quote_citation
@@ -82,15 +83,20 @@ class GenerativeAnswer(Answer):
         return data
 
 
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class GenerationConfig:
     """``context_tokens`` bounds the whole prompt (instructions, question and sources);
     ``min_verified`` is the share of sentences that must be verified for the answer to stand."""
 
-    context_tokens: int = 1000
-    max_answer_tokens: int = 200
-    min_verified: float = 0.5
-    condense_followups: bool = True
+    # The defaults are the settings' own, so they are written in one place (settings.py).
+    context_tokens: int = _default("llm_context_tokens")
+    max_answer_tokens: int = _default("llm_max_answer_tokens")
+    min_verified: float = _default("llm_min_verified")
+    condense_followups: bool = _default("llm_condense_followups")
     abstain_text: str = NO_ANSWER
 
 
@@ -342,38 +348,39 @@ def _citation(marker: int, passage: Passage, support: Support) -> Citation:
     return quote_citation(marker, support.sentence, support.score, passage)
 
 
-def chat_model(settings) -> ChatModel:
-    """The chat model that ``settings.answerer`` names: ``local-llm`` or ``openai``."""
-    if settings.answerer == "openai":
+def chat_model(kind: str, llm: LLMSection) -> ChatModel:
+    """The chat model of an answerer ``kind``: ``openai`` (a server) or ``local-llm`` (a GGUF file)."""
+    if kind == "openai":
         return OpenAICompatible(
-            settings.llm_base_url,
-            settings.llm_server_model,
-            api_key_env=settings.llm_api_key_env,
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-            deadline_s=settings.llm_deadline_s,
+            llm.base_url,
+            llm.server_model,
+            api_key_env=llm.api_key_env,
+            timeout_s=llm.timeout_s,
+            max_retries=llm.max_retries,
+            deadline_s=llm.deadline_s,
         )
-    path = resolve_model(settings.llm_model, settings.llm_cache_dir)
+    path = resolve_model(llm.model, llm.cache_dir)
     # Room for the prompt, the reply and the chat template's own tokens.
-    n_ctx = settings.llm_context_tokens + settings.llm_max_answer_tokens + 256
-    return LocalGGUF(path, n_ctx=n_ctx, n_threads=settings.llm_threads)
+    n_ctx = llm.context_tokens + llm.max_answer_tokens + 256
+    return LocalGGUF(path, n_ctx=n_ctx, n_threads=llm.threads)
 
 
-def make_generative_answerer(settings) -> GenerativeAnswerer:
+def make_generative_answerer(settings: Settings) -> GenerativeAnswerer:
     """The factory ``answer.registry`` calls for ``Settings.answerer`` in ("local-llm", "openai")."""
     from .extractive import ExtractiveAnswerer
 
+    llm = settings.llm
     config = GenerationConfig(
-        context_tokens=settings.llm_context_tokens,
-        max_answer_tokens=settings.llm_max_answer_tokens,
-        min_verified=settings.llm_min_verified,
-        condense_followups=settings.llm_condense_followups,
+        context_tokens=llm.context_tokens,
+        max_answer_tokens=llm.max_answer_tokens,
+        min_verified=llm.min_verified,
+        condense_followups=llm.condense_followups,
     )
     return GenerativeAnswerer(
-        chat_model(settings),
+        chat_model(settings.answerer, llm),
         load_embedder(settings),
-        ExtractiveAnswerer(settings),
-        prompts=PromptLibrary(user_dir=settings.prompts_dir),
+        ExtractiveAnswerer(settings.answering),
+        prompts=PromptLibrary(user_dir=llm.prompts_dir),
         config=config,
         name=settings.answerer,
     )

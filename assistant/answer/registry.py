@@ -24,7 +24,7 @@ def _generative(settings: Settings) -> Answerer:
 
 
 _FACTORIES: dict[str, AnswererFactory] = {
-    "extractive": ExtractiveAnswerer,
+    "extractive": lambda settings: ExtractiveAnswerer(settings.answering),
     "local-llm": _generative,
     "openai": _generative,
 }

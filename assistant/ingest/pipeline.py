@@ -1,6 +1,6 @@
 """One ingest run: discover files, skip what is unchanged, chunk and embed the rest, switch atomically.
 
-    >>> report = Ingestor(settings, embedder).run([Path("seeds")], IndexDirectory(Path("index")))
+    >>> report = Ingestor.of(settings, embedder).run([Path("seeds")], IndexDirectory(Path("index")))
     >>> report.chunks_added, report.skipped
     (4, [])
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from ..embedding import Embedder
 from ..errors import DocumentNotFoundError
-from ..settings import Settings
+from ..settings import ChunkingSection, ReadingSection, Settings
 from ..store.index import IndexDirectory, Writer
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
@@ -94,23 +94,31 @@ class _Pending:
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
-        self.settings = settings
+    def __init__(
+        self, chunking: ChunkingSection, reading: ReadingSection, embedder: Embedder, batch_size: int = 32
+    ) -> None:
+        self.chunking = chunking
+        self.reading = reading
         self.embedder = embedder
-        self.chunker = SentenceChunker(embedder, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        self.batch_size = batch_size
+        self.chunker = SentenceChunker(embedder, chunking.chunk_tokens, chunking.overlap_tokens)
         self.limits = ReadLimits(
-            max_document_chars=settings.max_document_chars,
-            max_unzipped_bytes=int(settings.max_unzipped_mb * MB),
-            max_zip_ratio=settings.max_zip_ratio,
+            max_document_chars=reading.max_document_chars,
+            max_unzipped_bytes=int(reading.max_unzipped_mb * MB),
+            max_zip_ratio=reading.max_zip_ratio,
         )
+
+    @classmethod
+    def of(cls, settings: Settings, embedder: Embedder) -> Ingestor:
+        return cls(settings.chunking, settings.reading, embedder, settings.embedding_batch_size)
 
     @property
     def chunker_settings(self) -> dict:
         return {
             "kind": "sentence",
-            "chunk_tokens": self.settings.chunk_tokens,
-            "overlap_tokens": self.settings.chunk_overlap_tokens,
-            "tokenizer": self.settings.embedding_model_name,
+            "chunk_tokens": self.chunking.chunk_tokens,
+            "overlap_tokens": self.chunking.overlap_tokens,
+            "tokenizer": self.embedder.identity.name,
             "reading": READING_VERSION,
         }
 
@@ -124,7 +132,7 @@ class Ingestor:
         started = time.perf_counter()
         files, skipped = discover(paths)
         report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
-        reader = ReaderProcess(self.limits, self.settings.read_timeout_s, self.settings.max_read_memory_mb)
+        reader = ReaderProcess(self.limits, self.reading.read_timeout_s, self.reading.max_read_memory_mb)
         with reader, index.writer(self.embedder.identity, self.chunker_settings) as writer:
             if writer.restored:
                 report.notices.append(writer.restored.message())
@@ -139,11 +147,11 @@ class Ingestor:
                     progress(done, len(files), path.name)
                 try:
                     size = path.stat().st_size
-                    if size > self.settings.max_file_mb * MB:
+                    if size > self.reading.max_file_mb * MB:
                         report.skipped.append(
                             SkippedFile(
                                 str(path),
-                                f"{size / MB:,.1f} MB, over the {self.settings.max_file_mb:g} MB limit (max_file_mb)",
+                                f"{size / MB:,.1f} MB, over the {self.reading.max_file_mb:g} MB limit (max_file_mb)",
                             )
                         )
                         continue
@@ -246,7 +254,7 @@ class Ingestor:
             layout.append((len(item.chunks), len(sentences)))
             texts.extend(c.embedding_text for c in item.chunks)
             texts.extend(item.document.text[s.start : s.end] for s in sentences)
-        vectors = self.embedder.encode(texts, batch_size=self.settings.embedding_batch_size)
+        vectors = self.embedder.encode(texts, batch_size=self.batch_size)
         report.embeddings_computed += len(texts)
         offset = 0
         for item, (n_chunks, n_sentences) in zip(pending, layout):

@@ -1,6 +1,6 @@
 """Hybrid retrieval: dense and BM25 candidates, scored exactly, then fused.
 
-    >>> retriever = HybridRetriever(settings)
+    >>> retriever = HybridRetriever(settings.retrieval)
     >>> passages = retriever.retrieve(snapshot, [Query("Who chairs the NCCT?", vector)], top_k=5)
     >>> passages[0].dense_rank, passages[0].bm25_rank, passages[0].fused_score
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..settings import RetrievalMode, Settings
+from ..settings import RetrievalMode, RetrievalSection
 from ..store.protocols import IndexView
 from ..types import Passage
 
@@ -68,13 +68,13 @@ def _ranks(candidates: np.ndarray, scores: np.ndarray, positive_only: bool = Fal
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: RetrievalSection) -> None:
         self.settings = settings
 
     def retrieve(
         self, snapshot: IndexView, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
     ) -> list[Passage]:
-        mode = mode or self.settings.retrieval_mode
+        mode = mode or self.settings.mode
         k = max(self.settings.candidate_k, top_k)
         total = sum(q.weight for q in queries) or 1.0
         evidence: dict[int, _Evidence] = {}

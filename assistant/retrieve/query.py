@@ -4,7 +4,7 @@ A follow-up ("What did he say about it?") is retrieved by the question itself an
 form of it: written by the answerer when it can condense (an LLM), else built from the history's
 content words. Both are embedded in one batch.
 
-    >>> plan = QueryBuilder(settings, embedder).run("What did he claim?", history, condenser=None)
+    >>> plan = QueryBuilder(settings.retrieval, embedder).run("What did he claim?", history, condenser=None)
     >>> plan.retrieval_query, [q.text for q in plan.queries]
 """
 
@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..embedding import Embedder
-from ..settings import Settings
+from ..settings import RetrievalSection
 from .followup import contextual_query
 from .hybrid import Query
 
@@ -40,7 +40,7 @@ class QueryPlan:
 
 
 class QueryBuilder:
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: RetrievalSection, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
 

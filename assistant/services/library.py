@@ -62,7 +62,7 @@ class Library:
         if background:
             report = ingest_in_child(self.settings, targets, prune, progress)
         else:
-            report = Ingestor(self.settings, self.embedder).run(targets, self.directory, prune, progress)
+            report = Ingestor.of(self.settings, self.embedder).run(targets, self.directory, prune, progress)
         if self.directory.exists():
             self.snapshot()
         return report
@@ -85,7 +85,7 @@ class Library:
             raise IndexNotFoundError(f"No index at {self.directory.root}; nothing to remove.")
         # Known before removing; by id, every file of the document; by path, that file.
         by_id = [s for d in self.documents() if len(target) >= 8 and d.doc_id.startswith(target) for s in d.sources]
-        report = Ingestor(self.settings, self.embedder).remove(target, self.directory)
+        report = Ingestor.of(self.settings, self.embedder).remove(target, self.directory)
         self.snapshot()
         if delete_from is not None:
             folder = Path(delete_from).resolve()

@@ -32,9 +32,9 @@ class QAService:
     def __init__(self, settings: Settings, embedder: Embedder, library: Library) -> None:
         self.settings = settings
         self.library = library
-        self.queries = QueryBuilder(settings, embedder)
-        self.retriever = HybridRetriever(settings)
-        self.candidates = CandidateCollector(settings)
+        self.queries = QueryBuilder(settings.retrieval, embedder)
+        self.retriever = HybridRetriever(settings.retrieval)
+        self.candidates = CandidateCollector(settings.answering)
         self.answerer: Answerer = make_answerer(settings)
         self._answerers: dict[str, Answerer] = {settings.answerer: self.answerer}
         self._answerers_lock = threading.Lock()

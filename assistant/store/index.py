@@ -102,8 +102,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Path) -> None:
-    """Refuse an index built by another embedding model or format: its vectors would be meaningless."""
+def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Path, rebuilding: bool = False) -> None:
+    """Refuse an index built by another embedding model or format: its vectors would be meaningless.
+    A writer that will rebuild the index (``rebuilding``) accepts one built by the other backend of
+    the same model: the rebuild re-embeds everything (see ``stale_reason``)."""
     if manifest.format_version not in READABLE_VERSIONS:
         raise IndexMismatchError(
             f"The index at {where} has format version {manifest.format_version}; this version of the "
@@ -118,6 +120,15 @@ def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Pat
             f"({identity.dimension} dimensions). Re-index with the configured model "
             "(assistant ingest PATH --index NEW_DIR), or set ASSISTANT_EMBEDDING_MODEL_NAME/_PATH "
             "back to the model the index was built with."
+        )
+    if built.backend != identity.backend:
+        if rebuilding:
+            return
+        raise IndexMismatchError(
+            f"The index at {where} was built with the {built.backend} embedding backend, and the assistant "
+            f"is configured with {identity.backend}: their vectors differ slightly and must not be mixed. "
+            f"Rebuild it with `assistant ingest PATH --index {where}` (it re-reads its own files), or set "
+            f"ASSISTANT_EMBEDDING_BACKEND={built.backend}."
         )
     if built.weights_sha256 and built.weights_sha256 != identity.weights_sha256:
         raise IndexMismatchError(
@@ -189,11 +200,15 @@ class Snapshot:
         return self.directory.name
 
 
-def stale_reason(manifest: Manifest, chunker: dict) -> str | None:
+def stale_reason(manifest: Manifest, chunker: dict, identity: EmbeddingIdentity) -> str | None:
     """Why an index must be rebuilt before it can take new documents, or None if it need not be.
 
-    Mixing chunks cut by two different readers would make answers depend on when a file was added.
+    Mixing chunks cut by two different readers, or vectors of two backends, would make answers depend
+    on when a file was added.
     """
+    built = EmbeddingIdentity(**manifest.embedding)
+    if built.backend != identity.backend:
+        return f"the embedding backend changed ({built.backend} to {identity.backend})"
     if manifest.format_version != FORMAT_VERSION:
         return (
             f"the index was written in format {manifest.format_version} and this version writes format "
@@ -362,11 +377,13 @@ class IndexDirectory:
             if _SWEPT.fullmatch(entry.name) and entry.is_dir() and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
 
-    def _read_live(self, name: str, identity: EmbeddingIdentity) -> tuple[Manifest, TextStore, FaissVectorStore]:
+    def _read_live(
+        self, name: str, identity: EmbeddingIdentity, rebuilding: bool
+    ) -> tuple[Manifest, TextStore, FaissVectorStore]:
         """The live generation's manifest, checked text and vectors, for a writer to start from."""
         directory = self.root / name
         manifest = Manifest.read(directory)
-        check_compatible(manifest, identity, self.root)
+        check_compatible(manifest, identity, self.root, rebuilding)
         try:
             text = TextStore.open(directory, read_only=True)
             text.check()
@@ -391,13 +408,13 @@ class IndexDirectory:
             reason, stale_sources = None, []
             if live is not None:
                 try:
-                    manifest, source, vectors = self._read_live(live, identity)
+                    manifest, source, vectors = self._read_live(live, identity, rebuild_stale)
                 except IndexCorruptError as exc:
                     snapshot = self._restore(live, exc, identity)
                     snapshot.text.close()
                     live, restored = snapshot.name, snapshot.restored
-                    manifest, source, vectors = self._read_live(live, identity)
-                reason = stale_reason(manifest, chunker) if rebuild_stale else None
+                    manifest, source, vectors = self._read_live(live, identity, rebuild_stale)
+                reason = stale_reason(manifest, chunker, identity) if rebuild_stale else None
             self._sweep(keep={live} if live else set())
             generation = self._next_generation(manifest)
             workdir = self.root / f"gen-{generation:06d}.tmp-{os.getpid()}"

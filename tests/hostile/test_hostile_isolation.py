@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from support import SEEDS
+from support import SEEDS, wait_until
 
 from assistant import Assistant
 from assistant.errors import IndexMismatchError
@@ -38,6 +39,12 @@ def _folder(tmp_path: Path) -> Path:
     (docs / "good.txt").write_text(GOOD)
     _big_markdown(docs / "big.md")
     return docs
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _reasons(report) -> dict[str, str]:
@@ -72,14 +79,24 @@ def test_a_reader_that_dies_is_reported_and_replaced(tmp_path):
     with ReaderProcess(ReadLimits(), 600, 4096) as reader:
         reader.read(good, good.read_bytes(), "warm")
         first = reader._child.proc
+        idle = _cpu_seconds(first.pid)
+        failures: list[BaseException] = []
 
-        def kill_soon() -> None:
-            time.sleep(0.3)
+        def kill_while_it_reads() -> None:
+            # The idle reader uses no CPU; once its CPU time moves it has the big file (which takes it
+            # seconds to parse), and it is killed in the middle of that read.
+            try:
+                wait_until(lambda: _cpu_seconds(first.pid) > idle + 0.05, timeout=60, what="the reader to start")
+            except BaseException as exc:
+                failures.append(exc)
             first.kill()
 
-        threading.Thread(target=kill_soon).start()
+        killer = threading.Thread(target=kill_while_it_reads)
+        killer.start()
         with pytest.raises(UnreadableFile, match="killed by signal 9"):
             reader.read(big, big.read_bytes(), "big")
+        killer.join()
+        assert not failures, failures
         data = good.read_bytes()
         document = reader.read(good, data, hashlib.sha256(data).hexdigest())
         assert document.text.strip() == GOOD and reader._child.proc is not first

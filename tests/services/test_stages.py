@@ -22,7 +22,7 @@ class Rewriter:
 
 
 def test_a_question_without_history_is_one_query(seed_assistant):
-    plan = QueryBuilder(seed_assistant.settings, seed_assistant.embedder).run(
+    plan = QueryBuilder(seed_assistant.settings.retrieval, seed_assistant.embedder).run(
         "What did the interior minister claim?", [], None
     )
     assert [q.text for q in plan.queries] == ["What did the interior minister claim?"]
@@ -30,7 +30,7 @@ def test_a_question_without_history_is_one_query(seed_assistant):
 
 
 def test_a_follow_up_adds_a_standalone_query_from_the_history(seed_assistant):
-    builder = QueryBuilder(seed_assistant.settings, seed_assistant.embedder)
+    builder = QueryBuilder(seed_assistant.settings.retrieval, seed_assistant.embedder)
     lexical = builder.run("What did he report?", HISTORY, None)
     assert len(lexical.queries) == 2 and "Committee" in lexical.retrieval_query
     written = builder.run("What did he report?", HISTORY, Rewriter())
@@ -40,15 +40,15 @@ def test_a_follow_up_adds_a_standalone_query_from_the_history(seed_assistant):
 
 def test_candidates_are_the_quotable_sentences_of_the_answer_passages_once_each(seed_assistant):
     passages = seed_assistant.retrieve("What did the interior minister claim?", top_k=10)
-    candidates = CandidateCollector(seed_assistant.settings).run(seed_assistant.snapshot().text, passages)
+    candidates = CandidateCollector(seed_assistant.settings.answering).run(seed_assistant.snapshot().text, passages)
     keys = [(c.doc_id, c.index) for c in candidates]
     assert len(keys) == len(set(keys)) > 0
-    assert {c.passage_rank for c in candidates} <= set(range(seed_assistant.settings.answer_passages))
+    assert {c.passage_rank for c in candidates} <= set(range(seed_assistant.settings.answering.passages))
     for c in candidates:
         assert c.passage.text[c.start - c.passage.start : c.end - c.passage.start] == c.text
 
 
 def test_answerer_abilities_are_declared_protocols(seed_assistant):
-    extractive = ExtractiveAnswerer(seed_assistant.settings)
+    extractive = ExtractiveAnswerer(seed_assistant.settings.answering)
     assert not isinstance(extractive, StreamingAnswerer) and not isinstance(extractive, Condenser)
     assert isinstance(Rewriter(), Condenser)

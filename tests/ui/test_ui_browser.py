@@ -155,7 +155,16 @@ def test_document_text_is_shown_as_text_and_never_runs(page, tmp_path: Path, ser
         # Open every disclosure so any injected markup would have had its chance to load.
         for details in panel.locator("details").all():
             details.evaluate("d => d.open = true")
-        page.wait_for_timeout(500)
+            expect(details).to_have_js_property("open", True)
+        # A broken image of our own, made now, has its error handled once the browser has tried the
+        # URL: an image smuggled in with the text, made earlier, would have run its onerror by then.
+        page.evaluate(
+            """() => new Promise(done => {
+                const canary = new Image();
+                canary.onload = canary.onerror = () => done();
+                canary.src = "x";
+            })"""
+        )
         assert page.evaluate("window.__pwned") is None
         assert dialogs == []
         panel.screenshot(path=str(artifacts / "ui-escaped-document.png"))

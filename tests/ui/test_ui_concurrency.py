@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from gradio_client import Client
+from support import wait_until
 
 # (question, follow-up, text the first answer must contain, text the follow-up must contain)
 CASES = [
@@ -83,11 +84,18 @@ def test_chats_are_answered_while_an_ingest_runs(served, tmp_path):
         assert "Indexed 1 file" in status
         uploader.close()
 
+    index_root = served.assistant.index.root
+
+    def indexing_or_done() -> bool:
+        # The writer's private copy of the index appears once the upload is stored and indexing began.
+        return any(".tmp-" in p.name for p in index_root.iterdir()) or not worker.is_alive()
+
     worker = threading.Thread(target=ingest)
     worker.start()
     asker = Client(served.url, verbose=False)
     answered: list[float] = []
-    time.sleep(1.0)  # let the upload reach the indexing step
+    wait_until(indexing_or_done, timeout=120, what="the upload to reach the indexing step", interval=0.01)
+    assert worker.is_alive(), "the ingest was over before any question could be asked"
     while worker.is_alive() and len(answered) < 3:
         _, _, _, plain = asker.predict(CASES[0][0], [], api_name="/chat")
         assert "Sokha" in plain

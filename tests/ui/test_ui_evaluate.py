@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from support import QUESTIONS
 from ui_pages import ANSWER_TIMEOUT_MS, ask, open_tab
 
 from assistant.eval import LOWER_IS_BETTER, SCORE_METRICS
@@ -128,7 +129,7 @@ def test_bad_top_k_is_a_message(seed_assistant, top_k: float, message: str):
 
 def test_bundled_examples_are_the_seed_question_set():
     """The UI ships its own copy (the wheel has no tests/); it must stay the set the tests check."""
-    seed = Path(__file__).resolve().parents[1] / "questions" / "seed.jsonl"
+    seed = QUESTIONS / "seed.jsonl"
     assert EXAMPLE_QUESTIONS.read_bytes() == seed.read_bytes()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import typer
+from support import wait_until
 from typer.testing import CliRunner
 from ui_pages import free_port
 
@@ -73,16 +73,17 @@ def test_serve_with_auth_requires_login(seed_index: Path, tmp_path: Path):
     args = ["--index", str(index), "--port", str(port), "--auth", str(creds)]
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        assert proc.poll() is None, proc.stdout.read().decode()
+        try:
+            httpx.get(base + "/", timeout=2)
+            return True
+        except httpx.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode()
-            try:
-                httpx.get(base + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.5)
+        wait_until(answers, timeout=120, what="the server to answer")
         with httpx.Client(base_url=base, timeout=10) as anonymous:
             assert anonymous.get("/config").status_code == 401
             bad = anonymous.post("/login", data={"username": "ana", "password": "wrong"})

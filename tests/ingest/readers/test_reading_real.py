@@ -8,11 +8,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from assistant.ingest.readers import read_document
 from assistant.ingest.segment import MAX_UNIT_WORDS, segment
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+REAL = FIXTURES / "real"
 DOCUMENTS = sorted(p.name for p in REAL.iterdir())
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from llm_helpers import SEED_QUESTION, SMALL_MODEL, request_for, seed_assistant
+from support import wait_until
 
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.generative import GenerationConfig, GenerativeAnswerer
@@ -57,18 +58,18 @@ def server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"{base}/models", timeout=2).read()
+            return True
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited: {log_path.read_text(errors='replace')[-2000:]}")
+            return False
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama_cpp.server exited: {log_path.read_text(errors='replace')[-2000:]}")
-                if time.monotonic() > deadline:
-                    pytest.fail("llama_cpp.server did not start within 120 s")
-                time.sleep(0.5)
+        wait_until(answers, timeout=120, what="llama_cpp.server to answer on /v1/models")
         yield base
     finally:
         proc.terminate()
@@ -120,7 +121,7 @@ def test_generative_answer_through_the_server_is_verified_or_replaced(server, tm
     answerer = GenerativeAnswerer(
         llm,
         assistant.embedder,
-        ExtractiveAnswerer(assistant.settings),
+        ExtractiveAnswerer(assistant.settings.answering),
         name="openai",
         config=GenerationConfig(max_answer_tokens=80),
     )
@@ -150,7 +151,9 @@ def test_a_server_that_never_answers_times_out(silent_server):
 def test_an_unreachable_server_falls_back_to_the_extractive_answer(tmp_path):
     assistant = seed_assistant(tmp_path)
     llm = OpenAICompatible(f"http://127.0.0.1:{_free_port()}/v1", model="any", timeout_s=2, max_retries=0)
-    answerer = GenerativeAnswerer(llm, assistant.embedder, ExtractiveAnswerer(assistant.settings), name="openai")
+    answerer = GenerativeAnswerer(
+        llm, assistant.embedder, ExtractiveAnswerer(assistant.settings.answering), name="openai"
+    )
     answer = answerer.answer(request_for(assistant, SEED_QUESTION))
     assert answer.found and answer.answerer == "openai->extractive"
     assert answer.fallback.startswith("The language model failed (Cannot reach the model server")

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,27 +133,61 @@ def test_failure_inside_a_write_leaves_the_old_generation(fresh_seed_index, tmp_
     assert len(Assistant.open(fresh_seed_index).documents()) == 1
 
 
+# ``assistant ingest`` with its progress as plain lines ("done total") the test can act on.
+_INGEST_REPORTING_PROGRESS = """
+import sys
+from pathlib import Path
+from assistant import Assistant
+
+
+
+def progress(done, total, name):
+    print(done, total, flush=True)
+
+
+Assistant.open(sys.argv[1]).ingest([Path(sys.argv[2])], progress=progress)
+"""
+
+
 def test_ingest_killed_midway_leaves_old_index_loadable(fresh_seed_index, tmp_path):
     docs = tmp_path / "many"
     docs.mkdir()
     sentences = SEED_FILE.read_text().split(". ")
-    for i in range(150):
+    # 40 documents: the pipeline embeds and stores a batch every 17 or so of these, so by the halfway
+    # kill at least one batch is in the writer's copy and the commit is still far off.
+    for i in range(40):
         (docs / f"doc{i:03d}.txt").write_text(f"Report {i}. " + ". ".join(sentences[i % 10 :] + sentences[: i % 10]))
     before = IndexDirectory(fresh_seed_index).current()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index", str(fresh_seed_index)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not any(".tmp-" in p.name for p in fresh_seed_index.iterdir()):
-        assert process.poll() is None, "ingest ended before it started writing"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
+    errors = tmp_path / "ingest.err"
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _INGEST_REPORTING_PROGRESS, str(fresh_seed_index), str(docs)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    # Killed once half the files are through the pipeline (chunked, embedded and stored in the
+    # writer's copy batch by batch), as its own progress calls say: mid-write, not before or after.
+    progress: list[tuple[int, int]] = []
+    halfway_or_ended = threading.Event()
+
+    def watch_progress() -> None:
+        for line in process.stdout:
+            done, total = map(int, line.split())
+            progress.append((done, total))
+            if done >= total // 2:
+                halfway_or_ended.set()
+        halfway_or_ended.set()
+
+    watcher = threading.Thread(target=watch_progress, daemon=True)
+    watcher.start()
+    assert halfway_or_ended.wait(timeout=300), f"no progress from the ingest: {progress[-3:]}"
+    assert process.poll() is None, f"the ingest ended at {progress[-1:]}: {errors.read_text()[-2000:]}"
+    assert [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name], "the writer's copy is being written"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    watcher.join()
 
     assert IndexDirectory(fresh_seed_index).current() == before
     assistant = Assistant.open(fresh_seed_index)

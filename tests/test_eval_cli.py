@@ -1,4 +1,5 @@
-"""``assistant eval`` end to end on tests/questions/seed.jsonl: real model, real index, real files."""
+"""``assistant eval`` end to end on tests/questions/seed.jsonl: real model, real index, real files, the
+report files it writes and its exit codes."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ from pathlib import Path
 
 import pytest
 import typer
+from support import QUESTIONS, SEED_FILE
 from typer.testing import CliRunner
 
-from assistant.eval import evaluate
 from assistant.eval import metrics as m
 from assistant.eval_cli import eval_command
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_QUESTIONS = ROOT / "tests" / "questions" / "seed.jsonl"
-SEED_ARTICLE = ROOT / "seeds" / "000_fcc0bbe20b5887f6.txt"
+SEED_QUESTIONS = QUESTIONS / "seed.jsonl"
 
 # The command as the CLI registers it; a second command keeps typer from collapsing the app into it.
 app = typer.Typer()
@@ -27,7 +26,7 @@ app.command("noop")(lambda: None)
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("docs")
-    shutil.copy(SEED_ARTICLE, folder / SEED_ARTICLE.name)
+    shutil.copy(SEED_FILE, folder / SEED_FILE.name)
     return folder
 
 
@@ -104,20 +103,3 @@ def test_missed_threshold_exits_1_and_bad_file_exits_2(docs, tmp_path):
     result = CliRunner().invoke(app, ["eval", str(bad), "--docs", str(docs)])
     assert result.exit_code == 2
     assert "line 2: not valid JSON" in result.output
-
-
-def test_python_api_on_an_open_assistant(docs, tmp_path):
-    from assistant import Assistant
-
-    assistant = Assistant.open(index_dir=tmp_path / "index", create=True)
-    assistant.ingest([docs])
-    seen = []
-    report = evaluate(SEED_QUESTIONS, assistant=assistant, top_k=3, progress=lambda d, n, r: seen.append((d, n)))
-    assert seen[-1] == (21, 21)
-    assert report.k == 3 and report.settings["top_k"] == 3
-    assert report.index_dir == str(tmp_path / "index")
-    assert report.files == {}
-    assert all(len(r.retrieved_sources) == 1 for r in report.results)
-    assert report.missed({"answer_match": 1.01}) == [
-        f"answer_match = {report.metrics['answer_match']:.3f} is below the minimum 1.010"
-    ]

@@ -1,4 +1,5 @@
-"""The citation check and the parsing of generated text, on the real seed index (no LLM needed)."""
+"""The citation check (``answer.verify``) and the parsing of generated text it checks
+(``answer.generative``), on the real seed index (no LLM needed)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from llm_helpers import SEED_QUESTION, request_for, seed_assistant
 
 from assistant.answer.generative import cited_numbers, is_abstention, split_sentences, strip_markers
 from assistant.answer.verify import SupportCheck, numbers
-from assistant.llm.prompts import PromptError, PromptLibrary
 
 
 @pytest.fixture(scope="module")
@@ -60,14 +60,3 @@ def test_abstentions_are_recognised_in_the_models_own_words():
     assert is_abstention("The documents do not answer this question.", "The documents do not answer this question.")
     assert is_abstention("The provided sources do not mention the budget.", "x")
     assert not is_abstention("Sar Sokha said no crime bosses operate in Cambodia [1].", "x")
-
-
-def test_prompts_are_loaded_by_name_and_a_user_folder_overrides_them(tmp_path):
-    builtin = PromptLibrary()
-    assert "$" not in builtin.render("answer", sources="[1] text", question="Who?")
-    (tmp_path / "answer.txt").write_text("Q=$question S=$sources")
-    override = PromptLibrary(user_dir=tmp_path)
-    assert override.render("answer", sources="{not a field} $5", question="Who?") == "Q=Who? S={not a field} $5"
-    assert override.path("system") == builtin.path("system")  # not overridden: the built-in one
-    with pytest.raises(PromptError, match="question"):
-        override.render("answer", sources="x")

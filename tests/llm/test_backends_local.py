@@ -46,7 +46,7 @@ def _generative(assistant, llm, **config) -> GenerativeAnswerer:
     return GenerativeAnswerer(
         llm,
         assistant.embedder,
-        ExtractiveAnswerer(assistant.settings),
+        ExtractiveAnswerer(assistant.settings.answering),
         config=GenerationConfig(**{"max_answer_tokens": 80, **config}),
         name="local-llm",
     )

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from support import QUESTIONS, SEEDS
 
 from assistant.eval import metrics as m
 from assistant.eval.questions import QuestionFileError, load_questions, validate_lines
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_QUESTIONS = ROOT / "tests" / "questions" / "seed.jsonl"
-SEED_ARTICLE = ROOT / "seeds" / "000_fcc0bbe20b5887f6.txt"
+SEED_QUESTIONS = QUESTIONS / "seed.jsonl"
+SEED_ARTICLE = SEEDS / "000_fcc0bbe20b5887f6.txt"
 
 
 def test_bad_lines_are_reported_with_their_line_numbers(tmp_path):

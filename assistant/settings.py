@@ -121,6 +121,15 @@ class AnswerSection:
 
 
 @dataclass(frozen=True)
+class UISection:
+    chat_concurrency: int
+    max_upload_files: int
+    max_upload_mb: float
+    max_upload_total_mb: float
+    ingest_in_background: bool
+
+
+@dataclass(frozen=True)
 class LLMSection:
     model: str
     cache_dir: Path | None
@@ -201,6 +210,15 @@ class Settings(BaseSettings):
     )
     max_read_memory_mb: float = Field(2048.0, gt=0, description="memory reading one file may take")
 
+    # The chat (`assistant serve`); see ui/app.py.
+    ui_chat_concurrency: int = Field(8, ge=1, description="questions answered at once; more wait their turn")
+    ui_max_upload_files: int = Field(20, ge=1)
+    ui_max_upload_mb: float = Field(20.0, gt=0, description="per uploaded file")
+    ui_max_upload_total_mb: float = Field(100.0, gt=0, description="per upload")
+    ui_ingest_in_background: bool = Field(
+        True, description="index uploads in a low-priority child process, so others' questions stay quick"
+    )
+
     # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
     llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="packaged model name or GGUF path")
     llm_cache_dir: Path | None = None
@@ -248,6 +266,16 @@ class Settings(BaseSettings):
     @property
     def answering(self) -> AnswerSection:
         return AnswerSection(self.answer_max_sentences, self.answer_passages, self.abstain_threshold)
+
+    @property
+    def ui(self) -> UISection:
+        return UISection(
+            self.ui_chat_concurrency,
+            self.ui_max_upload_files,
+            self.ui_max_upload_mb,
+            self.ui_max_upload_total_mb,
+            self.ui_ingest_in_background,
+        )
 
     @property
     def llm(self) -> LLMSection:

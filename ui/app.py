@@ -23,6 +23,7 @@ from typing import Any
 import gradio as gr  # ui/__init__.py has already turned gradio's analytics off
 
 from assistant import Assistant, AssistantError
+from assistant.settings import UISection
 from assistant.types import Answer, DocumentInfo, IngestReport
 
 from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
@@ -34,6 +35,7 @@ MODES = [("Hybrid (dense + BM25)", "hybrid"), ("Dense (MiniLM)", "dense"), ("BM2
 DOC_HEADERS = ["Name", "File", "Format", "Pages", "Chunks", "Added", "ID"]
 
 ASSETS = Path(__file__).parent / "assets"
+MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,18 @@ class UiConfig:
     # Index uploads in a child process at low CPU priority, so one upload does not slow everyone's
     # questions; off, they are indexed in the serving process (a benchmark compares the two).
     ingest_in_background: bool = True
+
+    @classmethod
+    def of(cls, ui: UISection, **options: Any) -> UiConfig:
+        """The options the settings' ``ui`` section gives, with ``options`` (e.g. ``examples``) on top."""
+        limits = UploadLimits(
+            max_files=ui.max_upload_files,
+            max_file_bytes=int(ui.max_upload_mb * MB),
+            max_total_bytes=int(ui.max_upload_total_mb * MB),
+        )
+        return cls(
+            limits=limits, chat_concurrency=ui.chat_concurrency, ingest_in_background=ui.ingest_in_background, **options
+        )
 
 
 def _file_names(doc: DocumentInfo) -> str:

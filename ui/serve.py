@@ -101,4 +101,5 @@ def serve_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)")
-    launch(build_app(assistant, UiConfig(examples=example or None)), host=host, port=port, auth=credentials, block=True)
+    config = UiConfig.of(assistant.settings.ui, examples=example or None)
+    launch(build_app(assistant, config), host=host, port=port, auth=credentials, block=True, limits=config.limits)

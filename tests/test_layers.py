@@ -21,12 +21,10 @@ The contract:
       services     services                        the stages put together
       facade       assistant.assistant             ``Assistant``, what every adapter uses
       evaluation   eval                            scores the facade's answers
-      entry points the package's __init__, cli and eval_cli (commands), ingest.worker
+      entry points the package's __init__, cli and eval_cli (commands)
 
   The parts of one layer are independent: none imports another (ingest and retrieve both sit on the
-  store, and neither needs the other). ``assistant.ingest.worker`` lives in ``ingest/`` but is the
-  ingest child process's ``python -m`` entry point: it opens an ``Assistant``, so it is placed with
-  the entry points.
+  store, and neither needs the other).
 * No two modules import each other, directly or round a longer loop.
 """
 
@@ -48,10 +46,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("services",),
     ("assistant",),
     ("eval",),
-    ("api", "cli", "worker"),
+    ("api", "cli"),
 )
 # Parts that are not named by the module's first component below ``assistant.``.
-PART_OF = {"assistant": "api", "assistant.eval_cli": "cli", "assistant.ingest.worker": "worker"}
+PART_OF = {"assistant": "api", "assistant.eval_cli": "cli"}
 UI_MAY_IMPORT = {"assistant", "assistant.types", "assistant.errors", "assistant.settings", "assistant.eval"}
 CORE_MAY_NOT_IMPORT = ("ui", "benchmarks", "tests")
 

@@ -29,13 +29,12 @@ from assistant.types import Answer, DocumentInfo, IngestReport
 from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
 from .examples import examples_for
 from .render import answer_html, answer_plain, esc, md_esc, sources_html
-from .uploads import UploadLimits, store_uploads
+from .uploads import MB, UploadLimits, store_uploads
 
 MODES = [("Hybrid (dense + BM25)", "hybrid"), ("Dense (MiniLM)", "dense"), ("BM25 (keywords)", "bm25")]
 DOC_HEADERS = ["Name", "File", "Format", "Pages", "Chunks", "Added", "ID"]
 
 ASSETS = Path(__file__).parent / "assets"
-MB = 1 << 20
 
 
 @dataclass(frozen=True)

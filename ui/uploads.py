@@ -26,6 +26,7 @@ from pathlib import Path
 
 ALLOWED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
 MAX_NAME_CHARS = 120
+MB = 1 << 20
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 
@@ -35,8 +36,8 @@ class UploadLimits:
     """What one upload may contain; defaults suit a laptop-sized personal corpus."""
 
     max_files: int = 20
-    max_file_bytes: int = 20 * 1024 * 1024
-    max_total_bytes: int = 100 * 1024 * 1024
+    max_file_bytes: int = 20 * MB
+    max_total_bytes: int = 100 * MB
     suffixes: frozenset[str] = ALLOWED_SUFFIXES
 
     def describe(self) -> str:
@@ -72,9 +73,9 @@ class UploadResult:
 
 def _size(n: int) -> str:
     """A byte count for people: ``_size(262144) == '256 KB'``, ``_size(20971520) == '20 MB'``."""
-    if n < 1024 * 1024:
+    if n < MB:
         return f"{n / 1024:.3g} KB"
-    return f"{n / (1024 * 1024):.3g} MB"
+    return f"{n / MB:.3g} MB"
 
 
 def safe_filename(name: str) -> str:

@@ -53,9 +53,11 @@ def serve_reads(inp: int, out: int, memory_mb: float) -> None:
 
 
 def run_ingest(inp: int, out: int, nice: int) -> None:
-    from ..assistant import Assistant
+    from ..embedding import load_embedder
     from ..errors import AssistantError
     from ..settings import Settings
+    from ..store.index import IndexDirectory
+    from .pipeline import Ingestor
 
     os.nice(nice)
     values, paths, prune, wants_progress = read_frame(inp)
@@ -64,8 +66,11 @@ def run_ingest(inp: int, out: int, nice: int) -> None:
         write_frame(out, ("progress", (done, total, name)))
 
     try:
-        assistant = Assistant(Settings(**values))
-        report = assistant.ingest([Path(p) for p in paths], prune, progress if wants_progress else None)
+        settings = Settings(**values)
+        # Only the ingest itself: the parent reopens the index it serves, so opening it here is waste.
+        report = Ingestor.of(settings, load_embedder(settings)).run(
+            [Path(p) for p in paths], IndexDirectory(settings.index_dir), prune, progress if wants_progress else None
+        )
     except AssistantError as exc:
         write_frame(out, ("error", exc))
         return

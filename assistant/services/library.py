@@ -84,7 +84,11 @@ class Library:
         if not self.directory.exists():
             raise IndexNotFoundError(f"No index at {self.directory.root}; nothing to remove.")
         # Known before removing; by id, every file of the document; by path, that file.
-        by_id = [s for d in self.documents() if len(target) >= 8 and d.doc_id.startswith(target) for s in d.sources]
+        by_id = (
+            [s for d in self.documents() if len(target) >= 8 and d.doc_id.startswith(target) for s in d.sources]
+            if delete_from is not None
+            else []
+        )
         report = Ingestor.of(self.settings, self.embedder).remove(target, self.directory)
         self.snapshot()
         if delete_from is not None:

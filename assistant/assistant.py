@@ -19,7 +19,8 @@ from .embedding import Embedder, load_embedder
 from .ingest.pipeline import ProgressCallback
 from .services import Library, QAService
 from .settings import Settings
-from .store.index import IndexDirectory, Restored, Snapshot
+from .store.index import Repaired
+from .store.protocols import IndexView, Store
 from .types import Answer, Document, DocumentInfo, IngestReport, Passage
 
 
@@ -44,23 +45,29 @@ class Assistant:
         if index_dir is not None:
             overrides["index_dir"] = Path(index_dir)
         assistant = cls(Settings(**overrides))
-        if assistant.index.exists() or not create:
-            assistant.snapshot()
+        if not create:
+            # Opened now, so that a missing or mismatched index is reported here; an ingest (``create``)
+            # checks for itself, and rebuilds an index of an older layout or the other backend.
+            assistant.view()
         return assistant
 
     # -- the index ---------------------------------------------------------------------------------
 
     @property
-    def index(self) -> IndexDirectory:
-        return self.library.directory
+    def index(self) -> Store:
+        return self.library.store
 
     @property
-    def restored(self) -> Restored | None:
-        """Set when opening found the live generation damaged and made an earlier one live again."""
-        return self.library.restored
+    def repaired(self) -> Repaired | None:
+        """Set when opening found a segment's files damaged and rebuilt them from the index database."""
+        return self.library.repaired
 
-    def snapshot(self) -> Snapshot:
-        return self.library.snapshot()
+    def view(self) -> IndexView:
+        """The live index, to read chunks and documents directly (see ``Library.view``)."""
+        return self.library.view()
+
+    def compact(self) -> dict:
+        return self.library.compact()
 
     def ingest(
         self,

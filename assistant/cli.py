@@ -35,7 +35,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-# The CLI prints what the library logs as warnings (a restored index) itself, as notes.
+# The CLI prints what the library logs as warnings (a repaired index) itself, as notes.
 logging.getLogger("assistant").addHandler(logging.NullHandler())
 
 # Control characters, less tab and newline; Rich keeps ESC, so a file name could carry a sequence
@@ -60,10 +60,10 @@ def _fail(exc: Exception, code: int = 1) -> typer.Exit:
 
 
 def _open(index: Path | None, **overrides) -> Assistant:
-    """The assistant over ``index``, saying so when opening it restored an earlier generation."""
+    """The assistant over ``index``, saying so when opening it repaired a damaged segment."""
     assistant = Assistant.open(index, **overrides)
-    if assistant.restored:
-        err.print(f"[yellow]note[/] {shown(assistant.restored.message())}")
+    if assistant.repaired:
+        err.print(f"[yellow]note[/] {shown(assistant.repaired.message())}")
     return assistant
 
 
@@ -184,7 +184,8 @@ def info(
     out.print(
         f"{details['index_dir']} ({details['generation']}): {details['documents']} documents, "
         f"{details['chunks']} chunks, {details['sentences']} sentences, "
-        f"{details['size_bytes'] / 1e6:.1f} MB; model {model['name']} ({model['dimension']} dims, "
+        f"{len(details['segments'])} segment(s), {details['size_bytes'] / 1e6:.1f} MB; "
+        f"model {model['name']} ({model['dimension']} dims, "
         f"{model.get('backend', 'sentence-transformers')}); "
         f"updated {details['updated_at']}"
     )
@@ -205,6 +206,18 @@ def remove(
     except AssistantError as exc:
         raise _fail(exc) from None
     out.print(f"removed {report.documents_removed} document(s), {report.chunks_removed} chunks")
+
+
+@app.command()
+def compact(index: IndexOption = None) -> None:
+    """Merge the index's search segments into one and drop removed chunks for good. Ingests merge small
+    segments as they go; this is for after large removals, or to build one approximate index over all."""
+    try:
+        details = _open(index).compact()
+    except AssistantError as exc:
+        raise _fail(exc) from None
+    kinds = ", ".join(f"{s['name']} ({s['chunks']:,} chunks, {s['kind']})" for s in details["segments"]) or "none"
+    out.print(f"{details['index_dir']} ({details['generation']}): segments {kinds}")
 
 
 app.command("eval")(eval_command)

@@ -20,12 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .errors import AssistantError
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 # The machine has no route to a model hub; fail fast instead of waiting on network time-outs.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -82,11 +85,21 @@ class Embedder(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
 
-def _length_sorted_batches(texts: list[str], batch_size: int) -> Iterator[np.ndarray]:
-    """Indices of ``texts`` in batches of similar length (less padding), longest first."""
-    order = np.argsort([-len(t) for t in texts], kind="stable")
-    for start in range(0, len(texts), batch_size):
+def _length_sorted_batches(lengths: list[int], batch_size: int) -> Iterator[np.ndarray]:
+    """Positions of ``lengths`` in batches of similar length, longest first.
+
+    A batch is as wide as its longest text, so an ingest batch that mixed 200-token chunks with
+    25-token sentences would spend most of its time on padding. Callers put each batch's vectors
+    back at these positions, so ``encode`` still returns them in the caller's order.
+    """
+    order = np.argsort([-n for n in lengths], kind="stable")
+    for start in range(0, len(lengths), batch_size):
         yield order[start : start + batch_size]
+
+
+# The ONNX backend tokenises and sorts this many texts at a time, so a long list's token lists never
+# all sit in memory at once (an ingest flushes about 500 texts per call).
+_SORT_WINDOW = 4096
 
 
 class OnnxEmbedder:
@@ -126,21 +139,27 @@ class OnnxEmbedder:
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         vectors = np.empty((len(texts), self.identity.dimension), dtype=np.float32)
-        for batch in _length_sorted_batches(texts, batch_size):
-            encodings = self._tokenizer.encode_batch([texts[i] for i in batch])
-            width = max(len(e.ids) for e in encodings)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, e in enumerate(encodings):
-                ids[row, : len(e.ids)] = e.ids
-                mask[row, : len(e.ids)] = 1
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            with self._lock:
-                (states,) = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            vectors[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        for window in range(0, len(texts), _SORT_WINDOW):
+            # Batches of similar token counts (the width the model computes), not character counts.
+            encodings = self._tokenizer.encode_batch(texts[window : window + _SORT_WINDOW])
+            for batch in _length_sorted_batches([len(e.ids) for e in encodings], batch_size):
+                vectors[window + batch] = self._encode_batch([encodings[i] for i in batch])
         return vectors
+
+    def _encode_batch(self, encodings: list[Encoding]) -> np.ndarray:
+        """L2-normalised mean-pooled vectors of tokenised texts, padded to the longest of them."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        with self._lock:
+            (states,) = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         return [(start, end) for start, end in self._plain.encode(text, add_special_tokens=False).offsets]
@@ -191,7 +210,9 @@ class SentenceTransformerEmbedder:
         # The lock is taken per batch, not per call, so a question's encode waits for at most one
         # batch of a long ingest instead of the whole document.
         vectors = np.empty((len(texts), self.identity.dimension), dtype=np.float32)
-        for batch in _length_sorted_batches(texts, batch_size):
+        # Sorted here, over the whole list: each locked call hands sentence-transformers one batch,
+        # and its own length sort only orders texts within the list it is given.
+        for batch in _length_sorted_batches([len(t) for t in texts], batch_size):
             with self._lock:
                 vectors[batch] = self._model.encode(
                     [texts[i] for i in batch],

@@ -102,6 +102,19 @@ class ReadingSection:
 
 
 @dataclass(frozen=True)
+class StorageSection:
+    store: str
+    index_dir: Path
+    ann_min_chunks: int
+    ann_kind: str
+    hnsw_m: int
+    hnsw_ef_construction: int
+    hnsw_ef_search: int
+    ivf_nprobe: int
+    merge_factor: int
+
+
+@dataclass(frozen=True)
 class RetrievalSection:
     mode: RetrievalMode
     candidate_k: int
@@ -164,6 +177,21 @@ class Settings(BaseSettings):
     )
     embedding_onnx_file: str = Field(default_factory=_default_onnx_file, description="the onnx-int8 model")
     embedding_batch_size: int = Field(32, ge=1)
+
+    store: str = Field(
+        "",
+        description="where the index lives: empty for the embedded index in index_dir, or a PostgreSQL "
+        "address (postgresql://user@host:port/database) for a shared server",
+    )
+    # The embedded index's search segments (assistant/store/dense.py). The defaults come from
+    # benchmarks/bench_ann.py: exact search below the size where it stops being fast enough.
+    ann_min_chunks: int = Field(50_000, ge=1, description="segments this large get an approximate (ANN) index")
+    ann_kind: Literal["hnsw", "ivf"] = Field("hnsw", description="the FAISS index of large segments")
+    hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(80, ge=8)
+    hnsw_ef_search: int = Field(64, ge=1)
+    ivf_nprobe: int = Field(32, ge=1)
+    merge_factor: int = Field(10, ge=2, description="segments of one size class merged together")
 
     chunk_tokens: int = Field(200, ge=16, description="target chunk size in embedding-model tokens")
     chunk_overlap_tokens: int = Field(40, ge=0)
@@ -248,6 +276,20 @@ class Settings(BaseSettings):
             self.max_zip_ratio,
             self.read_timeout_s,
             self.max_read_memory_mb,
+        )
+
+    @property
+    def storage(self) -> StorageSection:
+        return StorageSection(
+            self.store,
+            self.index_dir,
+            self.ann_min_chunks,
+            self.ann_kind,
+            self.hnsw_m,
+            self.hnsw_ef_construction,
+            self.hnsw_ef_search,
+            self.ivf_nprobe,
+            self.merge_factor,
         )
 
     @property

@@ -60,7 +60,7 @@ def write_scifact(folder: Path) -> None:
 
 def bare_encode_seconds(assistant: Assistant) -> tuple[float, int]:
     """Time for the model alone to embed every chunk and sentence text the ingest embedded."""
-    snapshot = assistant.snapshot()
+    snapshot = assistant.view()
     ids, chunk_texts = snapshot.text.all_chunk_texts()
     sentences = snapshot.text.chunk_sentences(ids)
     records = snapshot.text.chunks(ids)

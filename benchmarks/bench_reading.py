@@ -54,7 +54,7 @@ def measure(fixtures: Path, questions: Path) -> dict:
         bot = Assistant.open(Path(scratch) / "index", create=True)
         bot.embedder.encode(["warm up the model before timing"])
         report = bot.ingest([fixtures])
-        snapshot = bot.snapshot()
+        snapshot = bot.view()
         chunk_ids, _ = snapshot.text.all_chunk_texts()
         records = snapshot.text.chunks(chunk_ids)
         per_chunk = snapshot.text.chunk_sentences(chunk_ids)

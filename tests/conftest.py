@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from support import SEEDS
 
+pytest_plugins = ["pg_server"]
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 

@@ -8,8 +8,11 @@ across all folders (``tests/test_layout.py`` checks both).
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TypeVar
 
@@ -38,6 +41,19 @@ def wait_until(condition: Callable[[], T], timeout: float, what: str, interval: 
         if time.monotonic() >= deadline:
             raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def read_manifest(index: Path) -> dict:
+    """The manifest an embedded index keeps in its database."""
+    with closing(sqlite3.connect(index / "store.sqlite")) as db:
+        return json.loads(db.execute("SELECT value FROM meta WHERE key = 'manifest'").fetchone()[0])
+
+
+def write_manifest(index: Path, manifest: dict) -> None:
+    """Replace the manifest, as an index written by another version or model would have it."""
+    with closing(sqlite3.connect(index / "store.sqlite")) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'manifest'", (json.dumps(manifest),))
+        db.commit()
 
 
 def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:

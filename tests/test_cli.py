@@ -84,3 +84,20 @@ def test_a_plugin_that_fails_to_load_explains_itself_and_spares_the_others(runne
     result = runner.invoke(cli, ["broken", "--port", "1"])
     assert result.exit_code == 1
     assert "'broken' command could not be loaded: ModuleNotFoundError" in result.output
+
+
+def test_compact_merges_segments_and_info_lists_them(runner, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    index = str(tmp_path / "index")
+    for i, text in enumerate(["The tram depot has nine tracks.", "The bakery sells rye bread on Saturdays."]):
+        (docs / f"note{i}.txt").write_text(text)
+        assert runner.invoke(app, ["ingest", str(docs / f"note{i}.txt"), "--index", index]).exit_code == 0
+    info = json.loads(runner.invoke(app, ["info", "--json", "--index", index]).stdout)
+    assert len(info["segments"]) == 2
+    result = runner.invoke(app, ["compact", "--index", index])
+    assert result.exit_code == 0, result.output
+    (segment,) = json.loads(runner.invoke(app, ["info", "--json", "--index", index]).stdout)["segments"]
+    assert segment["chunks"] == 2 and segment["kind"] == "flat" and segment["name"] in result.stdout
+    ask = runner.invoke(app, ["ask", "What does the bakery sell?", "--index", index, "--json"])
+    assert "rye bread" in json.loads(ask.stdout)["answer"]

@@ -114,7 +114,7 @@ def test_installed_wheel_answers_from_the_working_directory(wheel, tmp_path):
         assert Path(path).is_relative_to(target / "assistant" / "prompts") and text, name
     assert {Path(p).name for p in found["assets"]} >= {"app.css", "app.js"}
     assert all(Path(p).is_relative_to(target / "ui" / "assets") for p in found["assets"])
-    assert (cwd / "index" / "CURRENT").is_file(), "the default index is ./index of the working directory"
+    assert (cwd / "index" / "store.sqlite").is_file(), "the default index is ./index of the working directory"
     assert found["found"] and "Maren Holt" in found["answer"], found["answer"]
     assert found["sources"] and all(s == str((cwd / "seeds" / "lighthouse.txt").resolve()) for s in found["sources"])
 

@@ -83,7 +83,7 @@ def test_module_level_ask_builds_the_default_index_from_seeds(tmp_path, monkeypa
     monkeypatch.setattr(assistant_module, "_default", None)
     answer = ask("Who chairs the National Committee for Counter Trafficking?")
     assert answer.found and "Sokha" in answer.text
-    assert (tmp_path / "default-index" / "CURRENT").exists()
+    assert (tmp_path / "default-index" / "store.sqlite").exists()
 
 
 def test_a_profile_overlays_the_file_and_the_environment_still_wins(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@
 Each sentence arrives with the vector computed at ingest time, so an answerer scores candidates with
 arithmetic, not a model pass. A sentence shared by two overlapping passages is offered once.
 
-    >>> candidates = CandidateCollector(settings.answering).run(snapshot.text, passages)
+    >>> candidates = CandidateCollector(settings.answering).run(view.text, passages)
     >>> candidates[0].text, candidates[0].passage_rank
 """
 

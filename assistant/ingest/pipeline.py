@@ -1,6 +1,6 @@
 """One ingest run: discover files, skip what is unchanged, chunk and embed the rest, switch atomically.
 
-    >>> report = Ingestor.of(settings, embedder).run([Path("seeds")], IndexDirectory(Path("index")))
+    >>> report = Ingestor.of(settings, embedder).run([Path("seeds")], store)
     >>> report.chunks_added, report.skipped
     (4, [])
 
@@ -19,12 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..embedding import Embedder
 from ..errors import DocumentNotFoundError
 from ..settings import ChunkingSection, ReadingSection, Settings
-from ..store.index import IndexDirectory, Writer
+from ..store.protocols import Store, StoreWriter
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
@@ -125,7 +123,7 @@ class Ingestor:
     def run(
         self,
         paths: list[Path],
-        index: IndexDirectory,
+        store: Store,
         prune: bool = False,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
@@ -133,9 +131,7 @@ class Ingestor:
         files, skipped = discover(paths)
         report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
         reader = ReaderProcess(self.limits, self.reading.read_timeout_s, self.reading.max_read_memory_mb)
-        with reader, index.writer(self.embedder.identity, self.chunker_settings) as writer:
-            if writer.restored:
-                report.notices.append(writer.restored.message())
+        with reader, store.writer(self.chunker_settings) as writer:
             if writer.rebuild_reason:
                 files = self._with_stale_sources(files, writer, report)
             pending: list[_Pending] = []
@@ -160,10 +156,10 @@ class Ingestor:
                     report.skipped.append(SkippedFile(str(path), f"cannot read: {exc.strerror or exc}"))
                     continue
                 doc_id = hashlib.sha256(data).hexdigest()
-                if writer.text.doc_for_source(str(path)) == doc_id:
+                if writer.doc_for_source(str(path)) == doc_id:
                     report.files_unchanged += 1
                     continue
-                if doc_id not in planned and not writer.text.has_document(doc_id):
+                if doc_id not in planned and not writer.has_document(doc_id):
                     try:
                         document = reader.read(path, data, doc_id)
                         chunks = self.chunker.chunk(document)
@@ -181,10 +177,10 @@ class Ingestor:
             self._store(writer, pending, report)
             for source, doc_id in new_sources:
                 self._drop_source(writer, source, report)
-                writer.text.add_source(source, doc_id)
+                writer.add_source(source, doc_id)
                 report.sources_added += 1
             if prune:
-                for source in writer.text.sources():
+                for source in writer.sources():
                     if not Path(source).exists():
                         self._drop_source(writer, source, report)
             if progress:
@@ -194,14 +190,12 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def remove(self, target: str, index: IndexDirectory) -> IngestReport:
+    def remove(self, target: str, store: Store) -> IngestReport:
         """Remove a document by id (or unique id prefix) or by one of its file paths."""
         started = time.perf_counter()
         report = IngestReport()
-        with index.writer(self.embedder.identity, self.chunker_settings, rebuild_stale=False) as writer:
-            if writer.restored:
-                report.notices.append(writer.restored.message())
-            sources = writer.text.sources()
+        with store.writer(self.chunker_settings, rebuild_stale=False) as writer:
+            sources = writer.sources()
             resolved = str(Path(target).expanduser().resolve())
             if target in sources or resolved in sources:
                 self._drop_source(writer, target if target in sources else resolved, report)
@@ -221,7 +215,7 @@ class Ingestor:
         return report
 
     @staticmethod
-    def _with_stale_sources(files: list[Path], writer: Writer, report: IngestReport) -> list[Path]:
+    def _with_stale_sources(files: list[Path], writer: StoreWriter, report: IngestReport) -> list[Path]:
         """Add the stale index's own files to this run, so the rebuilt index loses none of them."""
         kept = [Path(p) for p in writer.stale_sources if Path(p).is_file() and is_supported(Path(p))]
         missing = len(writer.stale_sources) - len(kept)
@@ -232,18 +226,17 @@ class Ingestor:
         report.files_seen += len(set(kept) - set(files))
         return sorted(set(files) | set(kept))
 
-    def _drop_source(self, writer: Writer, path: str, report: IngestReport) -> None:
-        if writer.text.doc_for_source(path) is None:
+    def _drop_source(self, writer: StoreWriter, path: str, report: IngestReport) -> None:
+        if writer.doc_for_source(path) is None:
             return
-        orphan = writer.text.remove_source(path)
+        orphan = writer.remove_source(path)
         report.sources_removed += 1
         if orphan is not None:
-            removed = writer.text.remove_document(orphan)
-            writer.vectors.remove(np.asarray(removed, dtype=np.int64))
+            removed = writer.remove_document(orphan)
             report.chunks_removed += len(removed)
             report.documents_removed += 1
 
-    def _store(self, writer: Writer, pending: list[_Pending], report: IngestReport) -> None:
+    def _store(self, writer: StoreWriter, pending: list[_Pending], report: IngestReport) -> None:
         """Embed chunks and their distinct sentences in one batch, then add them to the writer's copy."""
         if not pending:
             return
@@ -261,10 +254,6 @@ class Ingestor:
             chunk_vectors = vectors[offset : offset + n_chunks]
             sentence_vectors = vectors[offset + n_chunks : offset + n_chunks + n_sentences]
             offset += n_chunks + n_sentences
-            ids = writer.text.allocate_chunk_ids(n_chunks)
-            for chunk, chunk_id in zip(item.chunks, ids):
-                chunk.chunk_id = chunk_id
-            writer.text.add_document(item.document, item.chunks, sentence_vectors)
-            writer.vectors.add(np.asarray(ids, dtype=np.int64), chunk_vectors)
+            writer.add_document(item.document, item.chunks, chunk_vectors, sentence_vectors)
             report.documents_added += 1
             report.chunks_added += n_chunks

@@ -56,7 +56,7 @@ def run_ingest(inp: int, out: int, nice: int) -> None:
     from ..embedding import load_embedder
     from ..errors import AssistantError
     from ..settings import Settings
-    from ..store.index import IndexDirectory
+    from ..store.factory import open_store
     from .pipeline import Ingestor
 
     os.nice(nice)
@@ -68,8 +68,12 @@ def run_ingest(inp: int, out: int, nice: int) -> None:
     try:
         settings = Settings(**values)
         # Only the ingest itself: the parent reopens the index it serves, so opening it here is waste.
-        report = Ingestor.of(settings, load_embedder(settings)).run(
-            [Path(p) for p in paths], IndexDirectory(settings.index_dir), prune, progress if wants_progress else None
+        embedder = load_embedder(settings)
+        report = Ingestor.of(settings, embedder).run(
+            [Path(p) for p in paths],
+            open_store(settings.storage, embedder.identity),
+            prune,
+            progress if wants_progress else None,
         )
     except AssistantError as exc:
         write_frame(out, ("error", exc))

@@ -1,13 +1,13 @@
 """Hybrid retrieval: dense and BM25 candidates, scored exactly, then fused.
 
     >>> retriever = HybridRetriever(settings.retrieval)
-    >>> passages = retriever.retrieve(snapshot, [Query("Who chairs the NCCT?", vector)], top_k=5)
+    >>> passages = retriever.retrieve(view, [Query("Who chairs the NCCT?", vector)], top_k=5)
     >>> passages[0].dense_rank, passages[0].bm25_rank, passages[0].fused_score
 
-Candidates are the union of the top ``candidate_k`` chunks by chunk vector, by best sentence vector
-and by BM25. Each candidate then gets its exact scores, whichever list it came from: the dense score
-mixes the chunk's cosine with its best sentence's (``sentence_weight``), and BM25 is divided by the
-query's top BM25 score so the two scales meet. Fusion is a weighted mean of the two (``convex``,
+Candidates are the union of the top ``candidate_k`` chunks by chunk vector and by BM25. Each
+candidate then gets its exact scores, whichever list it came from: the dense score mixes the chunk's
+cosine with its best sentence's (``sentence_weight``, from the sentence vectors stored at ingest), and
+BM25 is divided by the query's top BM25 score so the two scales meet. Fusion is a weighted mean of the two (``convex``,
 the default) or weighted reciprocal rank fusion (``rrf``). On SQuAD tuning questions the convex mix
 with sentence scores puts the right paragraph first more often than equal-weight RRF over chunk
 vectors or BM25 alone (benchmarks/tune_fusion.py; figures in benchmarks/results/fusion-tuning-*).
@@ -51,15 +51,7 @@ class _Pool:
 
     ids: np.ndarray
     cosine: dict[int, float] = field(default_factory=dict)
-    best_sentence: tuple[np.ndarray, np.ndarray] | None = None
-    bm25_all: np.ndarray | None = None
-
-
-def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
-    """The ids of the k highest scores (unordered)."""
-    if len(ids) <= k:
-        return ids
-    return ids[np.argpartition(-scores, k - 1)[:k]]
+    bm25_peak: float = 0.0
 
 
 def _ranks(candidates: np.ndarray, scores: np.ndarray, positive_only: bool = False) -> dict[int, int]:
@@ -72,16 +64,16 @@ class HybridRetriever:
         self.settings = settings
 
     def retrieve(
-        self, snapshot: IndexView, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
+        self, view: IndexView, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
     ) -> list[Passage]:
         mode = mode or self.settings.mode
         k = max(self.settings.candidate_k, top_k)
         total = sum(q.weight for q in queries) or 1.0
         evidence: dict[int, _Evidence] = {}
         for query in queries:
-            self._score(snapshot, query, k, mode, query.weight / total, evidence)
+            self._score(view, query, k, mode, query.weight / total, evidence)
         ranked = sorted(evidence.items(), key=lambda item: (-item[1].fused, item[0]))[:top_k]
-        records = snapshot.text.chunks([chunk_id for chunk_id, _ in ranked])
+        records = view.text.chunks([chunk_id for chunk_id, _ in ranked])
         passages = []
         for chunk_id, ev in ranked:
             record = records.get(chunk_id)
@@ -110,7 +102,7 @@ class HybridRetriever:
 
     def _score(
         self,
-        snapshot: IndexView,
+        view: IndexView,
         query: Query,
         k: int,
         mode: RetrievalMode,
@@ -119,13 +111,13 @@ class HybridRetriever:
     ) -> None:
         """Adds one query's share of the fused score to ``evidence``."""
         use_dense, use_bm25 = mode in ("hybrid", "dense"), mode in ("hybrid", "bm25")
-        pool = self._candidates(snapshot, query, k, use_dense, use_bm25)
+        pool = self._candidates(view, query, k, use_dense, use_bm25)
         if len(pool.ids) == 0:
             return
-        bm25 = pool.bm25_all[snapshot.bm25.positions(pool.ids)] if pool.bm25_all is not None else None
+        bm25 = view.keywords.scores(query.text, pool.ids) if use_bm25 else None
         chunk_cos = sentence = dense = None
         if use_dense:
-            chunk_cos, sentence, dense = self._dense(snapshot, query, pool)
+            chunk_cos, sentence, dense = self._dense(view, query, pool)
         dense_ranks = _ranks(pool.ids, dense) if dense is not None else {}
         bm25_ranks = _ranks(pool.ids, bm25, positive_only=True) if bm25 is not None else {}
         fused = self._fuse(mode, pool, dense, bm25, dense_ranks, bm25_ranks)
@@ -142,42 +134,30 @@ class HybridRetriever:
                 ev.bm25_rank = _min(ev.bm25_rank, bm25_ranks[chunk_id])
                 ev.bm25_score = _max(ev.bm25_score, float(bm25[i]))
 
-    def _candidates(self, snapshot: IndexView, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
-        """The top k chunks by chunk vector, by best sentence and by BM25, with the scores seen on the way."""
+    def _candidates(self, view: IndexView, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
+        """The top k chunks by chunk vector and by BM25, with the scores seen on the way."""
         pool = _Pool(np.zeros(0, dtype=np.int64))
         found: list[np.ndarray] = []
         if use_dense:
-            ids, scores = snapshot.vectors.search(query.vector[None, :], k)
-            keep = ids[0] >= 0
-            pool.cosine = dict(zip(ids[0][keep].tolist(), scores[0][keep].tolist()))
-            found.append(ids[0][keep])
-            if len(snapshot.sentences):
-                pool.best_sentence = snapshot.sentences.best_per_chunk(query.vector)
-                if self.settings.sentence_weight > 0:
-                    found.append(_top(*pool.best_sentence, k))
+            ids, scores = view.dense.search(query.vector, k)
+            pool.cosine = dict(zip(ids.tolist(), scores.tolist()))
+            found.append(ids)
         if use_bm25:
-            pool.bm25_all = snapshot.bm25.scores(query.text)
-            if pool.bm25_all is not None:
-                positive = pool.bm25_all > 0
-                found.append(_top(snapshot.bm25.chunk_ids[positive], pool.bm25_all[positive], k))
+            ids, scores = view.keywords.search(query.text, k)
+            pool.bm25_peak = float(scores[0]) if len(scores) else 0.0
+            found.append(ids)
         if found:
             pool.ids = np.unique(np.concatenate(found)).astype(np.int64)
         return pool
 
-    def _dense(
-        self, snapshot: IndexView, query: Query, pool: _Pool
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    def _dense(self, view: IndexView, query: Query, pool: _Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exact chunk cosine, best-sentence cosine and their mix for every candidate."""
-        missing = [c for c in pool.ids.tolist() if c not in pool.cosine]
-        if missing:
-            found = snapshot.vectors.vectors(np.asarray(missing)) @ query.vector
-            pool.cosine.update(zip(missing, found.tolist()))
-        chunk_cos = np.array([pool.cosine[c] for c in pool.ids.tolist()], dtype=np.float32)
-        if pool.best_sentence is None:
-            return chunk_cos, None, chunk_cos
-        owners, best = pool.best_sentence
-        at = np.clip(np.searchsorted(owners, pool.ids), 0, len(owners) - 1)
-        sentence = np.where(owners[at] == pool.ids, best[at], chunk_cos)
+        missing = np.asarray([c for c in pool.ids.tolist() if c not in pool.cosine], dtype=np.int64)
+        if len(missing):
+            pool.cosine.update(zip(missing.tolist(), view.dense.scores(query.vector, missing).tolist()))
+        chunk_cos = np.nan_to_num(np.array([pool.cosine[c] for c in pool.ids.tolist()], dtype=np.float32))
+        best = view.sentences.best(query.vector, pool.ids)
+        sentence = np.where(np.isnan(best), chunk_cos, best)
         weight = self.settings.sentence_weight
         return chunk_cos, sentence, (1 - weight) * chunk_cos + weight * sentence
 
@@ -207,8 +187,7 @@ class HybridRetriever:
                     for c in pool.ids.tolist()
                 ]
             )
-        peak = float(pool.bm25_all.max()) if bm25 is not None and pool.bm25_all is not None else 0.0
-        top = peak if peak > 0 else 1.0
+        top = pool.bm25_peak if bm25 is not None and pool.bm25_peak > 0 else 1.0
         weights = settings.dense_weight + settings.bm25_weight or 1.0
         return (settings.dense_weight * semantic + settings.bm25_weight * lexical / top) / weights
 

@@ -4,15 +4,15 @@
     >>> report = library.ingest([Path("docs")])
     >>> [d.title for d in library.documents()]
 
-It keeps the live generation open for questions and reopens it when an ingest in any process has
-switched it; ``restored`` says when opening found the live generation damaged and made the earlier
-one live again.
+Questions read the index in views (``reading``): each sees one whole generation, and the next one
+sees what an ingest in any process has committed since. ``repaired`` says when opening found a
+segment's files damaged and rebuilt them from the index database.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ from ..errors import DocumentNotFoundError, IndexNotFoundError, IngestError
 from ..ingest.isolation import ingest_in_child
 from ..ingest.pipeline import Ingestor, ProgressCallback
 from ..settings import Settings
-from ..store.index import IndexDirectory, Restored, Snapshot
+from ..store.factory import open_store
+from ..store.index import Repaired
+from ..store.protocols import IndexView, Store
 from ..types import Document, DocumentInfo, IngestReport
 
 
@@ -29,22 +31,20 @@ class Library:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.directory = IndexDirectory(settings.index_dir)
-        self._snapshot: Snapshot | None = None
-        self._lock = threading.Lock()
-        self.restored: Restored | None = None
+        self.store: Store = open_store(settings.storage, embedder.identity)
 
-    def snapshot(self) -> Snapshot:
-        """The live generation, reopened when an ingest (in any process) has switched it."""
-        current = self.directory.current()
-        snap = self._snapshot
-        if snap is not None and snap.name == current:
-            return snap
-        with self._lock:
-            if self._snapshot is None or self._snapshot.name != self.directory.current():
-                self._snapshot = self.directory.open(self.embedder.identity)
-                self.restored = self._snapshot.restored or self.restored
-            return self._snapshot
+    @property
+    def repaired(self) -> Repaired | None:
+        return self.store.repaired
+
+    def reading(self) -> AbstractContextManager[IndexView]:
+        """The live generation for the length of a ``with`` block, whatever is committed meanwhile."""
+        return self.store.reading()
+
+    def view(self) -> IndexView:
+        """The live generation; each call on it reads what is committed by then (``reading`` for one
+        consistent generation)."""
+        return self.store.view()
 
     def ingest(
         self,
@@ -62,9 +62,7 @@ class Library:
         if background:
             report = ingest_in_child(self.settings, targets, prune, progress)
         else:
-            report = Ingestor.of(self.settings, self.embedder).run(targets, self.directory, prune, progress)
-        if self.directory.exists():
-            self.snapshot()
+            report = Ingestor.of(self.settings, self.embedder).run(targets, self.store, prune, progress)
         return report
 
     def reindex(
@@ -81,16 +79,15 @@ class Library:
     def remove(self, target: str, delete_from: str | Path | None = None) -> IngestReport:
         """Remove a document by id (or unique id prefix) or by its file path. Its files that lie
         directly in ``delete_from`` (an upload folder) are deleted too, so a re-index keeps it gone."""
-        if not self.directory.exists():
-            raise IndexNotFoundError(f"No index at {self.directory.root}; nothing to remove.")
+        if not self.store.exists():
+            raise IndexNotFoundError(f"No index at {self.store.where}; nothing to remove.")
         # Known before removing; by id, every file of the document; by path, that file.
         by_id = (
             [s for d in self.documents() if len(target) >= 8 and d.doc_id.startswith(target) for s in d.sources]
             if delete_from is not None
             else []
         )
-        report = Ingestor.of(self.settings, self.embedder).remove(target, self.directory)
-        self.snapshot()
+        report = Ingestor.of(self.settings, self.embedder).remove(target, self.store)
         if delete_from is not None:
             folder = Path(delete_from).resolve()
             for source in by_id or [target]:
@@ -99,13 +96,22 @@ class Library:
                     path.unlink(missing_ok=True)
         return report
 
+    def compact(self) -> dict[str, Any]:
+        """Merge the index's segments into one and drop removed chunks for good (see ``EmbeddedStore``)."""
+        self.store.compact()
+        return self.info()
+
     def documents(self) -> list[DocumentInfo]:
-        if not self.directory.exists():
+        if not self.store.exists():
             return []
-        return self.snapshot().text.documents()
+        with self.reading() as view:
+            return view.text.documents()
 
     def document(self, doc_id: str) -> Document | None:
-        return self.snapshot().text.document(doc_id) if self.directory.exists() else None
+        if not self.store.exists():
+            return None
+        with self.reading() as view:
+            return view.text.document(doc_id)
 
     def document_text(self, doc_id: str) -> str:
         document = self.document(doc_id)
@@ -114,20 +120,20 @@ class Library:
         return document.text
 
     def info(self) -> dict[str, Any]:
-        """Counts, model and size of the live index (for ``assistant info``)."""
-        snap = self.snapshot()
-        manifest = snap.manifest
+        """Counts, model, segments and size of the live index (for ``assistant info``)."""
+        manifest = self.view().manifest
         return {
-            "index_dir": str(self.directory.root),
-            "generation": snap.name,
-            "restored": self.restored.message() if self.restored else None,
+            "index_dir": self.store.where,
+            "generation": manifest.name,
+            "repaired": self.repaired.message() if self.repaired else None,
             "documents": manifest.counts.get("documents", 0),
             "sources": manifest.counts.get("sources", 0),
             "chunks": manifest.counts.get("chunks", 0),
             "sentences": manifest.counts.get("sentences", 0),
+            "segments": manifest.segments,
             "embedding_model": manifest.embedding,
             "chunker": manifest.chunker,
             "format_version": manifest.format_version,
-            "size_bytes": self.directory.size_bytes(),
+            "size_bytes": self.store.size_bytes(),
             "updated_at": manifest.updated_at,
         }

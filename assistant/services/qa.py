@@ -106,16 +106,16 @@ class QAService:
         messages = recent_history(
             normalize_history(history), self.settings.max_history_turns, self.settings.max_history_chars
         )
-        snapshot = self.library.snapshot()
         chosen = self.answerer_for(answerer)
         plan = self.queries.run(question, messages, chosen if isinstance(chosen, Condenser) else None)
         timings["embed"] = time.perf_counter() - started
-        t = time.perf_counter()
-        passages = self.retriever.retrieve(snapshot, plan.queries, top_k=top_k, mode=mode)
-        timings["retrieve"] = time.perf_counter() - t
-        t = time.perf_counter()
-        candidates = self.candidates.run(snapshot.text, passages)
-        timings["candidates"] = time.perf_counter() - t
+        with self.library.reading() as view:
+            t = time.perf_counter()
+            passages = self.retriever.retrieve(view, plan.queries, top_k=top_k, mode=mode)
+            timings["retrieve"] = time.perf_counter() - t
+            t = time.perf_counter()
+            candidates = self.candidates.run(view.text, passages)
+            timings["candidates"] = time.perf_counter() - t
         return AnswerRequest(
             question=question,
             retrieval_query=plan.retrieval_query,

@@ -1,87 +1,187 @@
-"""Sparse retrieval: BM25 (bm25s) over chunk text's terms (``text.tokenize``: stemmed, stop words out).
+"""Sparse retrieval: BM25 over chunk terms (``text.tokenize``: stemmed, stop words out), in segments.
 
-bm25s indexes a corpus in one pass and has no incremental update, so each ingest that changes the
-corpus rebuilds it; that takes well under a second per 10k chunks here.
+bm25s, whose tokenizer this uses, indexes a corpus in one pass and bakes each term's IDF into the
+stored scores, so adding one document would mean re-indexing every chunk. Here each segment keeps
+raw term frequencies and chunk lengths (``Postings``, written once), and the corpus-wide IDF and mean
+length are applied at question time (``KeywordSearch``). The scores are bm25s's default ("lucene"
+variant, k1 = 1.5, b = 0.75) over the whole corpus; tests/store/test_bm25.py checks them against bm25s.
+Chunks removed since their segment was written still count in term frequencies until the segment is
+merged, as in Lucene.
 
-    >>> bm25 = BM25Index.build([11, 12], ["the cat sat", "dogs run"])
-    >>> bm25.search("cats", k=1)
-    [(11, 0.46...)]
+    >>> postings = Postings.build(["the cat sat", "dogs run"])
+    >>> search = KeywordSearch([(np.array([11, 12]), postings, np.zeros(0, dtype=np.int64))])
+    >>> search.search("cats", k=1)
+    (array([11]), array([0.46...], dtype=float32))
 """
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from threading import Lock
 
 import numpy as np
 
 from ..text import tokenize, tokenizer_identity
 
+K1 = 1.5
+B = 0.75
+
 
 def analyzer() -> dict:
-    """What the persisted BM25 terms depend on; an index built by another analyzer is re-tokenised."""
+    """What the persisted terms depend on; an index built by another analyzer is re-tokenised."""
     return tokenizer_identity()
 
 
-class BM25Index:
-    DIR = "bm25"
-    IDS = "chunk_ids.npy"
+@dataclass
+class Postings:
+    """One segment's term frequencies by term (compressed sparse columns), and each row's length."""
 
-    def __init__(self, retriever, chunk_ids: np.ndarray) -> None:
-        self._retriever = retriever
-        self._chunk_ids = chunk_ids
-        self._sorter = np.argsort(chunk_ids, kind="stable")
+    terms: dict[str, int]  # term -> column
+    indptr: np.ndarray  # int64, one more than there are terms
+    rows: np.ndarray  # int32, rows of each column's entries
+    tf: np.ndarray  # float32, term frequency of each entry
+    lengths: np.ndarray  # float32, terms per row
 
-    @classmethod
-    def build(cls, chunk_ids: list[int], texts: list[str]) -> BM25Index:
-        import bm25s
-
-        retriever = bm25s.BM25()
-        if texts:
-            retriever.index(tokenize(texts), show_progress=False)
-        return cls(retriever if texts else None, np.asarray(chunk_ids, dtype=np.int64))
+    FILE = "postings.npz"
+    TERMS = "terms.json"
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        import bm25s
+    def build(cls, texts: list[str]) -> Postings:
+        return cls.from_batches([texts])
 
-        chunk_ids = np.load(directory / cls.DIR / cls.IDS)
-        if len(chunk_ids) == 0:
-            return cls(None, chunk_ids)
-        retriever = bm25s.BM25.load(str(directory / cls.DIR), show_progress=False)
-        return cls(retriever, chunk_ids)
+    @classmethod
+    def from_batches(cls, batches: Iterable[list[str]]) -> Postings:
+        """Postings of the texts of all batches, rows in order; batch by batch, so that a large segment
+        is never tokenised all at once."""
+        terms: dict[str, int] = {}
+        columns: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        offset = 0
+        for texts in batches:
+            tokenized = tokenize(texts) if texts else []
+            lengths.append(np.fromiter((len(t) for t in tokenized), dtype=np.float32, count=len(tokenized)))
+            for row, tokens in enumerate(tokenized, start=offset):
+                if not tokens:
+                    continue
+                ids = np.fromiter((terms.setdefault(t, len(terms)) for t in tokens), dtype=np.int64, count=len(tokens))
+                unique, n = np.unique(ids, return_counts=True)
+                columns.append(unique)
+                counts.append(n.astype(np.float32))
+                rows.append(np.full(len(unique), row, dtype=np.int32))
+            offset += len(tokenized)
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        order = np.argsort(column, kind="stable")  # rows stay ascending within a column
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(column, minlength=len(terms)), out=indptr[1:])
+        return cls(
+            terms,
+            indptr,
+            (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32))[order],
+            (np.concatenate(counts) if counts else np.zeros(0, dtype=np.float32))[order],
+            np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float32),
+        )
 
-    def __len__(self) -> int:
-        return len(self._chunk_ids)
-
-    @property
-    def chunk_ids(self) -> np.ndarray:
-        return self._chunk_ids
-
-    def positions(self, ids: np.ndarray) -> np.ndarray:
-        """Where each of these (indexed) chunk ids sits in ``chunk_ids`` and ``scores(...)``."""
-        return self._sorter[np.searchsorted(self._chunk_ids, ids, sorter=self._sorter)]
-
-    def scores(self, query: str) -> np.ndarray | None:
-        """The query's BM25 score for every chunk, aligned with ``chunk_ids``; None when no query
-        term survives analysis or the index is empty."""
-        if self._retriever is None:
-            return None
-        terms = tokenize([query])[0]
-        return self._retriever.get_scores(terms) if terms else None
-
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Up to k ``(chunk_id, score)`` pairs with a positive score, best first."""
-        scores = self.scores(query)
-        if scores is None or k <= 0:
-            return []
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self._chunk_ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+    @classmethod
+    def load(cls, directory: Path) -> Postings:
+        with np.load(directory / cls.FILE) as data:
+            arrays = {name: data[name] for name in ("indptr", "rows", "tf", "lengths")}
+        vocabulary = json.loads((directory / cls.TERMS).read_text())
+        if len(vocabulary) + 1 != len(arrays["indptr"]):
+            terms = len(arrays["indptr"]) - 1
+            raise ValueError(f"{cls.TERMS} lists {len(vocabulary)} terms and {cls.FILE} has {terms}")
+        return cls({t: i for i, t in enumerate(vocabulary)}, **arrays)
 
     def save(self, directory: Path) -> None:
-        target = directory / self.DIR
-        target.mkdir(parents=True, exist_ok=True)
-        np.save(target / self.IDS, self._chunk_ids)
-        if self._retriever is not None:
-            self._retriever.save(str(target), show_progress=False)
+        np.savez(directory / self.FILE, indptr=self.indptr, rows=self.rows, tf=self.tf, lengths=self.lengths)
+        vocabulary = sorted(self.terms, key=self.terms.__getitem__)
+        (directory / self.TERMS).write_text(json.dumps(vocabulary, ensure_ascii=False))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def df(self, term: str) -> int:
+        column = self.terms.get(term)
+        return 0 if column is None else int(self.indptr[column + 1] - self.indptr[column])
+
+
+class KeywordSearch:
+    """BM25 over several segments as one corpus: ``[(chunk_ids, postings, hidden_rows), ...]``, with
+    each segment's ids sorted and aligned with its rows. ``hidden_rows`` (removed chunks) score 0."""
+
+    def __init__(self, segments: list[tuple[np.ndarray, Postings, np.ndarray]]) -> None:
+        self._segments = segments
+        live = [len(p) - len(hidden) for _, p, hidden in segments]
+        self._n = sum(live)
+        total = sum(float(p.lengths.sum()) - float(p.lengths[hidden].sum()) for _, p, hidden in segments)
+        self._mean_length = total / self._n if self._n else 0.0
+        self._cache: OrderedDict[str, list[np.ndarray] | None] = OrderedDict()
+        self._cache_lock = Lock()
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _scores(self, query: str) -> list[np.ndarray] | None:
+        """Each segment's scores for every row; None when no query term survives analysis or is known.
+        The last few queries are kept: the retriever asks for the best chunks and then for the scores
+        of other candidates of the same query."""
+        with self._cache_lock:
+            if query in self._cache:
+                self._cache.move_to_end(query)
+                return self._cache[query]
+        terms = tokenize([query])[0] if self._n else []
+        scores: list[np.ndarray] | None = None
+        # As bm25s, a term repeated in the query counts once per occurrence.
+        known = [t for t in terms if any(p.df(t) for _, p, _ in self._segments)]
+        if known:
+            scores = [np.zeros(len(p), dtype=np.float32) for _, p, _ in self._segments]
+            for term in known:
+                df = sum(p.df(term) for _, p, _ in self._segments)
+                idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))
+                for out, (_, postings, _) in zip(scores, self._segments):
+                    column = postings.terms.get(term)
+                    if column is None:
+                        continue
+                    span = slice(postings.indptr[column], postings.indptr[column + 1])
+                    rows, tf = postings.rows[span], postings.tf[span]
+                    norm = K1 * (1 - B + B * postings.lengths[rows] / self._mean_length)
+                    out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+            for out, (_, _, hidden) in zip(scores, self._segments):
+                out[hidden] = 0
+        with self._cache_lock:
+            self._cache[query] = scores
+            while len(self._cache) > 8:
+                self._cache.popitem(last=False)
+        return scores
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)`` with a positive score, best first (ties by id)."""
+        scores = self._scores(query)
+        if scores is None or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids = np.concatenate([ids[s > 0] for (ids, _, _), s in zip(self._segments, scores)])
+        values = np.concatenate([s[s > 0] for s in scores])
+        if len(ids) > k:
+            top = np.argpartition(-values, k - 1)[:k]
+            ids, values = ids[top], values[top]
+        order = np.lexsort((ids, -values))
+        return ids[order], values[order]
+
+    def scores(self, query: str, chunk_ids: np.ndarray) -> np.ndarray:
+        """The score of each of these chunks (0 for one without a query term, or not indexed)."""
+        out = np.zeros(len(chunk_ids), dtype=np.float32)
+        scores = self._scores(query)
+        if scores is None or len(chunk_ids) == 0:
+            return out
+        for (ids, _, _), values in zip(self._segments, scores):
+            if len(ids) == 0:
+                continue
+            at = np.clip(np.searchsorted(ids, chunk_ids), 0, len(ids) - 1)
+            found = ids[at] == chunk_ids
+            out[found] = values[at[found]]
+        return out

@@ -1,355 +1,461 @@
-"""The on-disk index: immutable generations switched atomically, with a manifest and a writer lock.
+"""The embedded index: one SQLite database in WAL mode and search segments written once beside it.
 
 Layout of an index directory::
 
-    CURRENT            name of the live generation (replaced with os.replace, so always whole)
-    gen-000007/        manifest.json, chunks.sqlite, vectors.faiss, bm25/, sentence_*.npy
-    .lock              held by the one writer
+    store.sqlite (-wal, -shm)   documents, sources, chunks and sentences with their vectors; the
+                                manifest, the segment list and the removed chunks (``TextStore``)
+    segments/seg-000012/        one segment's chunk ids, vectors (exact or ANN) and BM25 postings
+    .lock                       held by the one writer
 
-A writer copies the live generation into a temporary folder, changes the copy, then renames it and
-switches ``CURRENT``. A crash at any point leaves the old generation live and readable; readers that
-opened a generation keep using it until they look again.
+A write costs what it adds or removes: an ingest inserts its documents' rows and writes one new
+segment for their chunks; a removal deletes rows and lists the chunks as removed (searches hide them).
+Both commit in one SQLite transaction together with the new segment list and the generation number,
+so a killed ingest leaves the last committed state, and nothing else. Small segments are merged as
+ingests go (a few of similar size at a time, so each chunk is rewritten a logarithmic number of
+times); ``compact`` merges them all. Chunk ids come from a counter that only grows.
 
-The generation that was live before the last write is kept beside the live one. When the live
-generation turns out to be damaged (a disk error, a truncated copy), opening the index or starting a
-writer makes the newest intact earlier generation live again and moves the damaged folder aside as
-``gen-NNNNNN.damaged-<time>``; ``snapshot.restored`` (or ``writer.restored``) says so, for the user.
+A reader runs each question inside one read transaction (``reading``): the segments it searches and the
+rows it reads are those of one generation, whatever a writer commits meanwhile. A segment whose files
+are damaged is rebuilt from the database (``Repaired`` says so); a damaged database is reported with
+the way out (``IndexCorruptError``).
 
-    >>> index = IndexDirectory(Path("index"))
-    >>> with index.writer(identity, chunker) as w:
-    ...     w.text.add_source(...); w.commit()
-    >>> snapshot = index.open(identity)
+    >>> store = EmbeddedStore(Path("index"), identity)
+    >>> with store.writer(chunker) as w:
+    ...     w.add_document(document, chunks, chunk_vectors, sentence_vectors); w.commit()
+    >>> with store.reading() as view:
+    ...     view.dense.search(query_vector, k=5)
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
-import os
-import re
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..embedding import EmbeddingIdentity
 from ..errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexNotFoundError
-from .bm25 import BM25Index, analyzer
-from .sentences import SentenceIndex
+from ..types import Chunk, Document
+from .bm25 import Postings, analyzer
+from .dense import AnnPolicy
+from .manifest import FORMAT_VERSION, Manifest, check_compatible, damaged, now, stale_reason
+from .segments import Segment, SegmentDamaged, SegmentSet
 from .textstore import TextStore
-from .vectors import FaissVectorStore, VectorStore
 
-FORMAT_VERSION = 2
-# Format 1 (no heading column, line-based reading) is still opened for questions; the next ingest
-# rebuilds it from its source files.
-READABLE_VERSIONS = (1, 2)
-MANIFEST = "manifest.json"
-CURRENT = "CURRENT"
-_GENERATION = re.compile(r"gen-(\d{6,})")
-# Generations and the folders of writers that crashed; never ``.damaged-`` folders, kept for a person.
-_SWEPT = re.compile(r"gen-\d{6,}(\.tmp-\d+)?")
-_DAMAGED = re.compile(r"gen-(\d{6,})\.damaged-")
+SEGMENTS = "segments"
+# Formats 1 and 2 kept a full copy of the index per generation (gen-NNNNNN folders named by CURRENT).
+_LEGACY_CURRENT = "CURRENT"
+# ``PRAGMA quick_check`` reads every page: a second or two per GB. A process checks the database when it
+# first opens it for questions up to the first size, and a writer before each write up to the second
+# (a write must cost what it changes); above them a damaged page is reported when something reads it.
+_QUICK_CHECK_MAX_BYTES = 1 << 30
+_WRITER_CHECK_MAX_BYTES = 128 << 20
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Manifest:
-    format_version: int
-    embedding: dict
-    chunker: dict
-    generation: int
-    created_at: str
-    updated_at: str
-    counts: dict = field(default_factory=dict)
-    # Older indexes lack it; they are treated as built by a different analyzer.
-    sparse: dict = field(default_factory=dict)
+@dataclass(frozen=True)
+class Repaired:
+    """A segment's files were damaged, and it was rebuilt from the index database; nothing was lost.
 
-    @classmethod
-    def read(cls, directory: Path) -> Manifest:
-        try:
-            return cls(**json.loads((directory / MANIFEST).read_text()))
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexCorruptError(f"Cannot read the index manifest in {directory}: {exc}") from exc
+    >>> if library.repaired:
+    ...     print(library.repaired.message())
+    """
 
-    def write(self, directory: Path) -> None:
-        _write_durably(directory / MANIFEST, json.dumps(asdict(self), indent=2))
+    root: Path
+    segment: str
+    reason: str
+    rebuilt_as: str
+    chunks: int
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _write_durably(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def check_compatible(manifest: Manifest, identity: EmbeddingIdentity, where: Path, rebuilding: bool = False) -> None:
-    """Refuse an index built by another embedding model or format: its vectors would be meaningless.
-    A writer that will rebuild the index (``rebuilding``) accepts one built by the other backend of
-    the same model: the rebuild re-embeds everything (see ``stale_reason``)."""
-    if manifest.format_version not in READABLE_VERSIONS:
-        raise IndexMismatchError(
-            f"The index at {where} has format version {manifest.format_version}; this version of the "
-            f"assistant reads version {FORMAT_VERSION}. Re-index your documents into a new directory "
-            "(assistant ingest PATH --index NEW_DIR)."
-        )
-    built = EmbeddingIdentity(**manifest.embedding)
-    if (built.name, built.dimension, built.normalized) != (identity.name, identity.dimension, identity.normalized):
-        raise IndexMismatchError(
-            f"The index at {where} was built with the embedding model {built.name!r} "
-            f"({built.dimension} dimensions), but the assistant is configured with {identity.name!r} "
-            f"({identity.dimension} dimensions). Re-index with the configured model "
-            "(assistant ingest PATH --index NEW_DIR), or set ASSISTANT_EMBEDDING_MODEL_NAME/_PATH "
-            "back to the model the index was built with."
-        )
-    if built.backend != identity.backend:
-        if rebuilding:
-            return
-        raise IndexMismatchError(
-            f"The index at {where} was built with the {built.backend} embedding backend, and the assistant "
-            f"is configured with {identity.backend}: their vectors differ slightly and must not be mixed. "
-            f"Rebuild it with `assistant ingest PATH --index {where}` (it re-reads its own files), or set "
-            f"ASSISTANT_EMBEDDING_BACKEND={built.backend}."
-        )
-    if built.weights_sha256 and built.weights_sha256 != identity.weights_sha256:
-        raise IndexMismatchError(
-            f"The index at {where} was built with other weights of {built.name!r} than the model "
-            f"configured now (weights sha256 {built.weights_sha256[:12]} vs {identity.weights_sha256[:12]}); "
-            "its vectors cannot be compared with this model's. Re-index into a new directory "
-            "(assistant ingest PATH --index NEW_DIR), or point ASSISTANT_EMBEDDING_MODEL_PATH back to "
-            "the model the index was built with."
+    def message(self) -> str:
+        return (
+            f"The search files of {self.segment} in the index at {self.root} were damaged ({self.reason}); "
+            f"they were rebuilt from the index database as {self.rebuilt_as} ({self.chunks:,} chunks). "
+            "Nothing was lost."
         )
 
 
 @dataclass(frozen=True)
-class Restored:
-    """The live generation was damaged, so the newest intact earlier one was made live again.
+class ReadState:
+    """What one generation's questions search: its manifest and its segments, loaded."""
 
-    >>> snapshot = index.open(identity)
-    >>> if snapshot.restored:
-    ...     print(snapshot.restored.message())
-    """
-
-    root: Path
-    damaged: str
-    reason: str
-    restored: str
-    updated_at: str  # of the restored generation: what was written after it is not in it
-    moved_to: Path | None  # None when the damaged generation's folder was already gone
-
-    def message(self) -> str:
-        kept = f"its folder was kept as {self.moved_to}" if self.moved_to else "its folder was missing"
-        return (
-            f"The index generation {self.damaged} at {self.root} was damaged ({self.reason}); {kept}. "
-            f"The earlier generation {self.restored}, written {self.updated_at}, is live again. "
-            f"Documents added or changed since then must be ingested again "
-            f"(assistant ingest PATH --index {self.root}); documents removed since then are back."
-        )
+    manifest: Manifest
+    segments: SegmentSet
 
 
-class Snapshot:
-    """One generation opened for reading: vectors and BM25 in memory, text in SQLite (read-only).
+class SentenceScores:
+    """Each candidate chunk's best sentence, from the sentence vectors stored at ingest."""
 
-    ``restored`` is set on the snapshot whose opening replaced a damaged live generation.
-    """
+    def __init__(self, text: TextStore) -> None:
+        self._text = text
 
-    def __init__(self, directory: Path, manifest: Manifest) -> None:
-        self.directory = directory
-        self.manifest = manifest
-        self.restored: Restored | None = None
-        try:
-            self.text = TextStore.open(directory, read_only=True)
-            self.text.check()
-            self.vectors = FaissVectorStore.load(directory)
-            if manifest.sparse == analyzer():
-                self.bm25 = BM25Index.load(directory)
-            else:
-                # Stop words or stemming changed since this index was written: its BM25 terms would
-                # no longer match the query's. Rebuilding from the stored text takes about a second
-                # per 10k chunks, and the next ingest persists it.
-                self.bm25 = BM25Index.build(*self.text.all_chunk_texts())
-            sentences = SentenceIndex.load(directory)
-            if sentences is None:
-                # Generations written before sentence retrieval: build it from the stored vectors.
-                sentences = SentenceIndex.build(*self.text.chunk_sentence_vectors(self.vectors.dimension))
-            self.sentences = sentences
-        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
-            raise damaged(directory.parent, exc) from exc
+    def best(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        found = self._text.best_sentence_scores(query, [int(c) for c in chunk_ids])
+        return np.array([found.get(int(c), np.nan) for c in chunk_ids], dtype=np.float32)
+
+
+class EmbeddedView:
+    """One generation of the embedded index, opened for questions (implements ``IndexView``)."""
+
+    def __init__(self, text: TextStore, state: ReadState) -> None:
+        self._text = text
+        self._state = state
+        self._sentences = SentenceScores(text)
 
     @property
     def name(self) -> str:
-        return self.directory.name
+        return self._state.manifest.name
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._state.manifest
+
+    @property
+    def text(self) -> TextStore:
+        return self._text
+
+    @property
+    def dense(self) -> SegmentSet:
+        return self._state.segments
+
+    @property
+    def keywords(self):
+        return self._state.segments.keywords
+
+    @property
+    def sentences(self) -> SentenceScores:
+        return self._sentences
 
 
-def stale_reason(manifest: Manifest, chunker: dict, identity: EmbeddingIdentity) -> str | None:
-    """Why an index must be rebuilt before it can take new documents, or None if it need not be.
+class EmbeddedWriter:
+    """One write transaction (implements ``StoreWriter``): ``commit`` makes it live, leaving without
+    committing rolls it back.
 
-    Mixing chunks cut by two different readers, or vectors of two backends, would make answers depend
-    on when a file was added.
+    ``rebuild_reason`` is set when the index was stale (see ``stale_reason``): the writer then starts
+    empty, and ``stale_sources`` lists the files it held, to re-read.
     """
-    built = EmbeddingIdentity(**manifest.embedding)
-    if built.backend != identity.backend:
-        return f"the embedding backend changed ({built.backend} to {identity.backend})"
-    if manifest.format_version != FORMAT_VERSION:
-        return (
-            f"the index was written in format {manifest.format_version} and this version writes format "
-            f"{FORMAT_VERSION} (documents are now read as paragraphs and sentences, with headings)"
-        )
-    if manifest.chunker != chunker:
-        changed = sorted(k for k in {*manifest.chunker, *chunker} if manifest.chunker.get(k) != chunker.get(k))
-        return f"the reading and chunking settings changed ({', '.join(changed)})"
-    return None
 
-
-class Writer:
-    """A private copy of the live generation; ``commit`` makes it live, leaving it discards it.
-
-    ``rebuild_reason`` is set when the live generation was stale (see ``stale_reason``): the writer
-    then starts empty, and ``stale_sources`` lists the files the old generation held, to re-read.
-    ``restored`` is set when the live generation was damaged and an earlier one was restored first.
-    """
-
-    def __init__(self, root: Path, workdir: Path, manifest: Manifest, text: TextStore, vectors: VectorStore):
-        self.root = root
-        self.workdir = workdir
+    def __init__(self, store: EmbeddedStore, text: TextStore, manifest: Manifest) -> None:
+        self._store = store
+        self._text = text
         self.manifest = manifest
-        self.text = text
-        self.vectors = vectors
+        self.generation = manifest.generation + 1
         self.committed = False
         self.rebuild_reason: str | None = None
         self.stale_sources: list[str] = []
-        self.restored: Restored | None = None
+        # Kept as the rows change, so that a commit need not count a million rows.
+        self._counts = {key: manifest.counts.get(key, 0) for key in ("documents", "sources", "chunks", "sentences")}
+        self._written: list[Path] = []
 
-    def commit(self) -> str:
-        """Write everything, rename the folder into place, then switch CURRENT; returns the generation."""
-        BM25Index.build(*self.text.all_chunk_texts()).save(self.workdir)
+    # -- what an ingest reads and changes ----------------------------------------------------------
+
+    def doc_for_source(self, path: str) -> str | None:
+        return self._text.doc_for_source(path)
+
+    def has_document(self, doc_id: str) -> bool:
+        return self._text.has_document(doc_id)
+
+    def sources(self) -> dict[str, str]:
+        return self._text.sources()
+
+    def add_document(
+        self, document: Document, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
+    ) -> list[int]:
+        """Store a document with its chunks and vectors; returns the chunk ids given to its chunks."""
+        ids = self._text.allocate_chunk_ids(len(chunks))
+        for chunk, chunk_id in zip(chunks, ids):
+            chunk.chunk_id = chunk_id
+        self._text.add_document(document, chunks, chunk_vectors, sentence_vectors)
+        self._count(documents=1, chunks=len(chunks), sentences=len(sentence_vectors))
+        return ids
+
+    def add_source(self, path: str, doc_id: str) -> None:
+        self._text.add_source(path, doc_id)
+        self._count(sources=1)
+
+    def remove_source(self, path: str) -> str | None:
+        """Forget one file name; returns its document id if no other name still refers to it."""
+        if self._text.doc_for_source(path) is None:
+            return None
+        self._count(sources=-1)
+        return self._text.remove_source(path)
+
+    def remove_document(self, doc_id: str) -> list[int]:
+        sentences = self._text.sentence_count(doc_id)
+        removed = self._text.remove_document(doc_id, self.generation)
+        self._count(documents=-1, chunks=-len(removed), sentences=-sentences)
+        return removed
+
+    def _count(self, **deltas: int) -> None:
+        for key, delta in deltas.items():
+            self._counts[key] = self._counts.get(key, 0) + delta
+
+    # -- commit --------------------------------------------------------------------------------------
+
+    def commit(self, merge: list[str] | None = None) -> str:
+        """Write a segment for the new chunks (merged with others as ``_merge_plan`` decides, or with
+        the segments named in ``merge``), then commit everything in one transaction; returns the
+        generation's name."""
+        store, text = self._store, self._text
+        live = {name: rows for name, rows, *_ in text.segments()}
+        removed = text.removed_counts()
+        if merge is None:
+            merge = _merge_plan(
+                {name: rows - removed.get(name, 0) for name, rows in live.items()},
+                text.unsegmented_count(),
+                store.merge_factor,
+                {name: removed.get(name, 0) / rows for name, rows in live.items() if rows},
+            )
+        if self.manifest.sparse != analyzer():
+            # Stop words or stemming changed since the postings were written: re-tokenise them all.
+            merge = sorted(live)
+        if merge or text.unsegmented_count():
+            self._write_segment(merge)
+        self.manifest.generation = self.generation
+        self.manifest.updated_at = now()
+        self.manifest.counts = self._counts
         self.manifest.sparse = analyzer()
-        SentenceIndex.build(*self.text.chunk_sentence_vectors(self.vectors.dimension)).save(self.workdir)
-        self.text.commit()
-        self.manifest.counts = self.text.counts()
-        self.text.close()
-        self.vectors.save(self.workdir)
-        self.manifest.updated_at = _now()
-        self.manifest.write(self.workdir)
-        name = f"gen-{self.manifest.generation:06d}"
-        final = self.root / name
-        os.replace(self.workdir, final)
-        _fsync_dir(self.root)
-        _write_durably(self.root / CURRENT, name + "\n")
-        _fsync_dir(self.root)
+        self.manifest.segments = [
+            {"name": name, "chunks": rows, "kind": kind, "params": params}
+            for name, rows, kind, params, _ in text.segments()
+        ]
+        text.set_meta("manifest", self.manifest.to_json())
+        text.commit()
         self.committed = True
-        return name
+        return self.manifest.name
+
+    def _write_segment(self, merge: list[str]) -> None:
+        text, store = self._text, self._store
+        number = int(text.meta("next_segment") or 1)
+        text.set_meta("next_segment", str(number + 1))
+        name = f"seg-{number:06d}"
+        segment = Segment.build(name, text.segment_rows(merge), store.policy)
+        if len(segment) == 0:
+            text.retire(merge, self.generation)
+            return
+        self._written.append(store.segments_dir / name)
+        checksum = segment.save(store.segments_dir)
+        text.replace_segments(
+            merge, name, len(segment), segment.dense.kind, segment.dense.params, checksum, self.generation
+        )
+
+    def discard(self) -> None:
+        """Roll back and delete the segment folders this writer wrote."""
+        self._text.rollback()
+        for folder in self._written:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def damaged(root: Path, exc: Exception) -> IndexCorruptError:
-    """The error for an index whose files cannot be read, with the way out."""
-    return IndexCorruptError(
-        f"The index at {root} is damaged ({exc}). Nothing in your documents is lost: move that folder "
-        f"away and rebuild it with `assistant ingest PATH --index {root}` from your folders.",
-        reason=str(exc),
-    )
+def _level(rows: int, factor: int) -> int:
+    level = 0
+    while rows >= factor:
+        rows //= factor
+        level += 1
+    return level
 
 
-class IndexDirectory:
-    def __init__(self, root: Path, lock_timeout: float = 120.0) -> None:
+def _merge_plan(live: dict[str, int], new_rows: int, factor: int, removed_share: dict[str, float]) -> list[str]:
+    """The segments to merge with the new chunks: those of the new segment's size class and below once
+    ``factor`` of them would stand together (each chunk is then rewritten about log_factor(n) times),
+    and any segment that has lost most of its chunks to removals."""
+    chosen = {name for name, share in removed_share.items() if share > 0.5}
+    total = new_rows + sum(live[n] for n in chosen)
+    while True:
+        level = _level(total, factor)
+        crowd = [n for n, rows in live.items() if n not in chosen and _level(rows, factor) <= level]
+        if len(crowd) + 1 < factor:
+            return sorted(chosen)
+        chosen.update(crowd)
+        total += sum(live[n] for n in crowd)
+
+
+class EmbeddedStore:
+    """The index at ``root`` for one embedding model: readers (``reading``) and one writer at a time."""
+
+    def __init__(
+        self,
+        root: Path,
+        identity: EmbeddingIdentity,
+        policy: AnnPolicy | None = None,
+        merge_factor: int = 10,
+        lock_timeout: float = 120.0,
+    ) -> None:
         self.root = Path(root)
+        self.where = str(self.root)
         if self.root.exists() and not self.root.is_dir():
             raise IndexNotFoundError(f"The index path {self.root} is a file, not a folder; choose a folder.")
+        self.identity = identity
+        self.policy = policy or AnnPolicy()
+        self.merge_factor = merge_factor
         self.lock_timeout = lock_timeout
+        self.repaired: Repaired | None = None
+        self._local = threading.local()
+        self._connections: list[TextStore] = []
+        self._state: ReadState | None = None
+        self._loaded: dict[tuple[str, str], Segment] = {}
+        self._load_lock = threading.Lock()
+        self._checked = False
+
+    @property
+    def path(self) -> Path:
+        return self.root / TextStore.FILE
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.root / SEGMENTS
 
     def exists(self) -> bool:
-        return (self.root / CURRENT).is_file()
+        return self.path.is_file() or self._legacy()
 
-    def current(self) -> str | None:
+    def _legacy(self) -> bool:
+        # CURRENT goes only when the rebuild into the new layout commits.
+        return (self.root / _LEGACY_CURRENT).is_file()
+
+    def _legacy_refusal(self) -> IndexMismatchError:
+        return IndexMismatchError(
+            f"The index at {self.root} was written by an older version of the assistant (one folder per "
+            f"generation). Rebuild it with `assistant ingest PATH --index {self.root}`: it re-reads its own "
+            "files and keeps one database with search segments from then on."
+        )
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def _reader(self) -> TextStore:
+        text = getattr(self._local, "text", None)
+        if text is None:
+            if self._legacy():
+                raise self._legacy_refusal()
+            if not self.path.is_file():
+                raise IndexNotFoundError(
+                    f"No index at {self.root}. Build one with: assistant ingest PATH --index {self.root}"
+                )
+            try:
+                text = TextStore.open(self.root)
+                if not self._checked and self.path.stat().st_size <= _QUICK_CHECK_MAX_BYTES:
+                    text.check()
+                self._checked = True
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.root, exc) from exc
+            self._local.text = text
+            self._connections.append(text)
+        return text
+
+    @contextmanager
+    def reading(self) -> Iterator[EmbeddedView]:
+        """One generation for the length of the block: its segments and, in one read transaction, its
+        rows. Nested blocks on the same thread share the outer one."""
+        text = self._reader()
+        if text.in_transaction:
+            yield EmbeddedView(text, self._local.state)
+            return
+        self._local.state = state = self._begin(text)
         try:
-            return (self.root / CURRENT).read_text().strip() or None
-        except FileNotFoundError:
-            return None
+            yield EmbeddedView(text, state)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.root, exc) from exc
+        finally:
+            text.rollback()
 
-    def open(self, identity: EmbeddingIdentity) -> Snapshot:
-        """The live generation, or, when it is damaged, the restored earlier one (see ``Restored``)."""
-        name = self.current()
-        if name is None:
+    def view(self) -> EmbeddedView:
+        """The live generation, outside a transaction: each call on it reads the rows committed by then."""
+        text = self._reader()
+        if text.in_transaction:
+            return EmbeddedView(text, self._local.state)
+        state = self._begin(text)
+        text.rollback()
+        return EmbeddedView(text, state)
+
+    def _begin(self, text: TextStore) -> ReadState:
+        """Begin a read transaction on ``text`` and return the state of the generation it sees,
+        repairing a damaged segment first (once)."""
+        for attempt in range(2):
+            try:
+                text.begin()
+                return self._load(text)
+            except SegmentDamaged as exc:
+                text.rollback()
+                if attempt:
+                    raise IndexCorruptError(
+                        f"The index at {self.root} could not be repaired ({exc}). Move that folder away and "
+                        f"rebuild it with `assistant ingest PATH --index {self.root}`.",
+                        reason=str(exc),
+                    ) from exc
+                self._repair(exc)
+            except sqlite3.DatabaseError as exc:
+                text.rollback()
+                raise damaged(self.root, exc) from exc
+            except BaseException:
+                text.rollback()
+                raise
+        raise AssertionError("unreachable")
+
+    def _load(self, text: TextStore) -> ReadState:
+        manifest = Manifest.from_json(text.meta("manifest"), self.root)
+        if manifest is None:
             raise IndexNotFoundError(
                 f"No index at {self.root}. Build one with: assistant ingest PATH --index {self.root}"
             )
-        try:
-            return self._open(name, identity)
-        except IndexCorruptError as exc:
-            damage = exc
-        try:
-            with self._lock():
-                if self.current() == name:
-                    return self._restore(name, damage, identity)
-        except OSError:
-            # A folder this process may not write to, or a failing disk, cannot be repaired here.
-            raise damage from None
-        # Another process restored or committed a generation while this one waited for the lock.
-        return self.open(identity)
+        state = self._state
+        if state is not None and state.manifest.generation == manifest.generation:
+            return state
+        check_compatible(manifest, self.identity, self.root)
+        with self._load_lock:
+            state = self._state
+            if state is not None and state.manifest.generation == manifest.generation:
+                return state
+            loaded: dict[tuple[str, str], Segment] = {}
+            for name, _, kind, params, checksum in text.segments():
+                segment = self._loaded.get((name, checksum))
+                if segment is None:
+                    segment = Segment.load(self.segments_dir, name, kind, params, checksum)
+                    if manifest.sparse != analyzer():
+                        # Stop words or stemming changed since this index was written: its terms would no
+                        # longer match the query's. The next ingest writes them anew.
+                        segment.postings = Postings.from_batches(texts for _, texts, _ in text.segment_rows([name]))
+                loaded[(name, checksum)] = segment
+            state = ReadState(manifest, SegmentSet(list(loaded.values()), text.removed()))
+            self._loaded, self._state = loaded, state
+            return state
 
-    def _open(self, name: str, identity: EmbeddingIdentity) -> Snapshot:
-        directory = self.root / name
-        manifest = Manifest.read(directory)
-        check_compatible(manifest, identity, self.root)
-        return Snapshot(directory, manifest)
-
-    def _restore(self, name: str, damage: IndexCorruptError, identity: EmbeddingIdentity) -> Snapshot:
-        """Make the newest intact generation older than the damaged live ``name`` live, and return it
-        opened; raise ``damage`` when there is none. The caller holds the lock and has seen ``CURRENT``
-        still name ``name``."""
-        match = _GENERATION.fullmatch(name)
-        number = int(match[1]) if match else -1
-        older = sorted(
-            (int(m[1]), m[0])
-            for entry in self.root.iterdir()
-            if (m := _GENERATION.fullmatch(entry.name)) and entry.is_dir() and int(m[1]) < number
-        )
-        for _, candidate in reversed(older):
+    def _repair(self, damage: SegmentDamaged) -> None:
+        """Rebuild a damaged segment from the database's rows, under the writer lock."""
+        with self._lock():
+            text = TextStore.open(self.root, writable=True)
             try:
-                snapshot = self._open(candidate, identity)
-            except (IndexCorruptError, IndexMismatchError):
-                continue
-            moved_to: Path | None = None
-            if (self.root / name).exists():
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-                moved_to = self.root / f"{name}.damaged-{stamp}"
-                # Moved before CURRENT switches: a crash in between leaves CURRENT naming a missing
-                # folder, which the next open restores from again, and no sweep can take the damaged one.
-                os.replace(self.root / name, moved_to)
-                _fsync_dir(self.root)
-            _write_durably(self.root / CURRENT, candidate + "\n")
-            _fsync_dir(self.root)
-            snapshot.restored = Restored(
-                self.root, name, damage.reason, candidate, snapshot.manifest.updated_at, moved_to
-            )
-            log.warning(snapshot.restored.message())
-            return snapshot
-        raise damage
+                text.begin(write=True)
+                manifest = Manifest.from_json(text.meta("manifest"), self.root)
+                live = {name: rows for name, rows, *_ in text.segments()}
+                if manifest is None or damage.name not in live:
+                    text.rollback()
+                    return  # another process repaired or merged it meanwhile
+                writer = EmbeddedWriter(self, text, manifest)
+                try:
+                    writer.commit(merge=[damage.name])
+                except BaseException:
+                    writer.discard()
+                    raise
+                new = ", ".join(sorted({name for name, *_ in text.segments()} - set(live))) or "nothing"
+            finally:
+                text.close()
+        self.repaired = Repaired(self.root, damage.name, damage.reason, new, live[damage.name])
+        log.warning(self.repaired.message())
 
-    def size_bytes(self) -> int:
-        name = self.current()
-        if name is None:
-            return 0
-        return sum(p.stat().st_size for p in (self.root / name).rglob("*") if p.is_file())
+    def close(self) -> None:
+        for text in self._connections:
+            text.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+    # -- writing -------------------------------------------------------------------------------------
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -371,91 +477,134 @@ class IndexDirectory:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _sweep(self, keep: set[str]) -> None:
-        """Remove leftovers of crashed writers and generations older than the previous one."""
-        for entry in self.root.iterdir():
-            if _SWEPT.fullmatch(entry.name) and entry.is_dir() and entry.name not in keep:
+    def _sweep(self, text: TextStore, generation: int) -> None:
+        """Delete the folders of segments no generation since the last one uses, and of crashed writers.
+        A segment retired by the last commit is kept: a reader may be loading it still."""
+        if not self.segments_dir.is_dir():
+            return
+        live = {name for name, *_ in text.segments()}
+        retired = text.retired()
+        keep = live | {name for name, at in retired.items() if at >= generation}
+        for entry in self.segments_dir.iterdir():
+            if entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
+        text.forget_retired([name for name in retired if name not in keep])
 
-    def _read_live(
-        self, name: str, identity: EmbeddingIdentity, rebuilding: bool
-    ) -> tuple[Manifest, TextStore, FaissVectorStore]:
-        """The live generation's manifest, checked text and vectors, for a writer to start from."""
-        directory = self.root / name
-        manifest = Manifest.read(directory)
-        check_compatible(manifest, identity, self.root, rebuilding)
+    def _legacy_sources(self) -> tuple[list[str], int]:
+        """The files a format-1/2 index held and where its chunk ids stopped."""
+        live = (self.root / _LEGACY_CURRENT).read_text().strip()
+        db = sqlite3.connect(f"file:{self.root / live / 'chunks.sqlite'}?mode=ro", uri=True)
         try:
-            text = TextStore.open(directory, read_only=True)
-            text.check()
-            return manifest, text, FaissVectorStore.load(directory)
-        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
-            raise damaged(self.root, exc) from exc
+            sources = [row[0] for row in db.execute("SELECT path FROM sources ORDER BY path")]
+            row = db.execute("SELECT value FROM meta WHERE key = 'next_chunk_id'").fetchone()
+        except sqlite3.DatabaseError:
+            return [], 1
+        finally:
+            db.close()
+        return sources, int(row[0]) if row else 1
 
-    def _next_generation(self, manifest: Manifest | None) -> int:
-        # Past any generation moved aside as damaged: a reader still holding it must not take a new
-        # generation of the same name for the one it has.
-        moved = [int(m[1]) for e in self.root.iterdir() if (m := _DAMAGED.match(e.name))]
-        return max([manifest.generation if manifest else 0, *moved]) + 1
+    def _remove_legacy(self) -> None:
+        for entry in self.root.iterdir():
+            if entry.name.startswith("gen-") and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+        (self.root / _LEGACY_CURRENT).unlink(missing_ok=True)
 
     @contextmanager
-    def writer(self, identity: EmbeddingIdentity, chunker: dict, rebuild_stale: bool = True) -> Iterator[Writer]:
-        """A writer on a copy of the live generation, or on an empty one when the live generation is
-        stale and ``rebuild_stale`` (ingest) is set; removals pass False and keep the old format."""
+    def writer(self, chunker: dict, rebuild_stale: bool = True) -> Iterator[EmbeddedWriter]:
+        """A write transaction on the index (created if missing). When the index is stale and
+        ``rebuild_stale`` (ingest) is set, the writer starts empty and lists the files to re-read;
+        removals pass False and keep the settings the chunks were cut with."""
         with self._lock():
-            live = self.current()
-            manifest: Manifest | None = None
-            restored: Restored | None = None
-            reason, stale_sources = None, []
-            if live is not None:
-                try:
-                    manifest, source, vectors = self._read_live(live, identity, rebuild_stale)
-                except IndexCorruptError as exc:
-                    snapshot = self._restore(live, exc, identity)
-                    snapshot.text.close()
-                    live, restored = snapshot.name, snapshot.restored
-                    manifest, source, vectors = self._read_live(live, identity, rebuild_stale)
-                reason = stale_reason(manifest, chunker, identity) if rebuild_stale else None
-            self._sweep(keep={live} if live else set())
-            generation = self._next_generation(manifest)
-            workdir = self.root / f"gen-{generation:06d}.tmp-{os.getpid()}"
-            workdir.mkdir()
-            writer: Writer | None = None
+            legacy = self._legacy()
+            if legacy and not rebuild_stale:
+                raise self._legacy_refusal()
             try:
-                if manifest is not None and reason is None:
-                    try:
-                        text = source.copy_to(workdir)
-                    except sqlite3.Error as exc:
-                        raise damaged(self.root, exc) from exc
-                    finally:
-                        source.close()
-                    # A removal keeps the settings the chunks were cut with, so staleness is not lost.
-                    kept = chunker if rebuild_stale else manifest.chunker
-                    # The identity is the model's as checked above; it also records the weights' fingerprint
-                    # in an index written before fingerprints were.
-                    new_manifest = Manifest(
-                        **{**asdict(manifest), "generation": generation, "chunker": kept, "embedding": asdict(identity)}
-                    )
-                else:
-                    text = TextStore.open(workdir)
-                    if manifest is not None:
-                        stale_sources = sorted(source.sources())
-                        text.continue_ids_from(source.next_chunk_id())
-                        source.close()
-                    vectors = FaissVectorStore(identity.dimension)
-                    new_manifest = Manifest(
-                        format_version=FORMAT_VERSION,
-                        embedding=asdict(identity),
-                        chunker=chunker,
-                        generation=generation,
-                        created_at=_now(),
-                        updated_at=_now(),
-                    )
-                writer = Writer(self.root, workdir, new_manifest, text, vectors)
-                writer.rebuild_reason, writer.stale_sources, writer.restored = reason, stale_sources, restored
+                text = TextStore.open(self.root, writable=True)
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.root, exc) from exc
+            writer: EmbeddedWriter | None = None
+            try:
+                if self.path.stat().st_size <= _WRITER_CHECK_MAX_BYTES:
+                    text.check()
+                manifest = Manifest.from_json(text.meta("manifest"), self.root)
+                if manifest is not None:
+                    check_compatible(manifest, self.identity, self.root, rebuilding=rebuild_stale)
+                    self._sweep(text, manifest.generation)
+                text.begin(write=True)
+                writer = self._start(text, manifest, chunker, rebuild_stale, legacy)
                 yield writer
+                if writer.committed and legacy:
+                    self._remove_legacy()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.root, exc) from exc
             finally:
-                if writer is None or not writer.committed:
-                    if writer is not None:
-                        writer.text.close()
-                    shutil.rmtree(workdir, ignore_errors=True)
-            self._sweep(keep={n for n in (live, self.current()) if n})
+                if writer is not None and not writer.committed:
+                    writer.discard()
+                else:
+                    text.rollback()
+                text.close()
+
+    def _start(
+        self, text: TextStore, manifest: Manifest | None, chunker: dict, rebuild_stale: bool, legacy: bool
+    ) -> EmbeddedWriter:
+        fresh = Manifest(
+            format_version=FORMAT_VERSION,
+            embedding=asdict(self.identity),
+            chunker=chunker,
+            generation=manifest.generation if manifest else 0,
+            created_at=now(),
+            updated_at=now(),
+            sparse=analyzer(),
+        )
+        if manifest is None:
+            writer = EmbeddedWriter(self, text, fresh)
+            if legacy:
+                writer.stale_sources, next_id = self._legacy_sources()
+                text.set_meta("next_chunk_id", str(next_id))
+                writer.rebuild_reason = (
+                    "the index was written by an older version in one folder per generation; this version keeps "
+                    "one database with search segments"
+                )
+            return writer
+        reason = stale_reason(manifest, chunker, self.identity) if rebuild_stale else None
+        if reason is None:
+            # A removal keeps the settings the chunks were cut with, so staleness is not lost; the identity
+            # is the model's as checked, and records the weights' fingerprint in an older index.
+            manifest.embedding = asdict(self.identity)
+            if rebuild_stale:
+                manifest.chunker = chunker
+            return EmbeddedWriter(self, text, manifest)
+        # The fresh manifest counts nothing, as the writer starts empty.
+        writer = EmbeddedWriter(self, text, fresh)
+        writer.rebuild_reason, writer.stale_sources = reason, sorted(text.sources())
+        text.clear()
+        text.retire([name for name, *_ in text.segments()], writer.generation)
+        return writer
+
+    def compact(self) -> Manifest:
+        """Merge every segment into one, dropping removed chunks for good (an ANN index is built when
+        the whole is large); returns the new manifest. Costs a pass over the whole index."""
+        with self._lock():
+            text = TextStore.open(self.root, writable=True)
+            try:
+                manifest = Manifest.from_json(text.meta("manifest"), self.root)
+                if manifest is None:
+                    raise IndexNotFoundError(f"No index at {self.root}; nothing to compact.")
+                check_compatible(manifest, self.identity, self.root)
+                self._sweep(text, manifest.generation)
+                text.begin(write=True)
+                writer = EmbeddedWriter(self, text, manifest)
+                try:
+                    writer.commit(merge=[name for name, *_ in text.segments()])
+                except BaseException:
+                    writer.discard()
+                    raise
+                text.checkpoint()
+                return writer.manifest
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.root, exc) from exc
+            finally:
+                text.close()
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())

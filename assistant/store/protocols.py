@@ -1,21 +1,27 @@
-"""What retrieval and answering read from an index, as protocols: the embedded store (FAISS, BM25 and
-SQLite files, ``store.index.Snapshot``) implements them, and a server store can implement them
-without any change to retrieval or answering.
+"""What retrieval, answering and ingest need from an index, as protocols: the embedded store (SQLite
+and segment files, ``store.index``) implements them, and a database server can implement them without
+any change to retrieval, answering or ingest.
 
-    def retrieve(view: IndexView, ...):
-        ids, scores = view.vectors.search(query_vectors, k)
-        records = view.text.chunks(list(ids[0]))
+Every search is "the best k" plus "the scores of these candidates", so that a server answers each
+with one query instead of shipping whole score arrays:
+
+    with store.reading() as view:
+        ids, scores = view.dense.search(query_vector, k)
+        bm25 = view.keywords.scores(question, ids)
+        records = view.text.chunks(list(ids))
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
 
-from ..types import Document, DocumentInfo
+from ..types import Chunk, Document, DocumentInfo
+from .index import Repaired
+from .manifest import Manifest
 from .textstore import ChunkRecord, SentenceRecord
-from .vectors import VectorStore
 
 
 class ChunkTexts(Protocol):
@@ -30,25 +36,40 @@ class ChunkTexts(Protocol):
     def document(self, doc_id: str) -> Document | None: ...
 
 
+class DenseIndex(Protocol):
+    """Chunk vectors, by inner product (cosine: vectors are normalised)."""
+
+    def __len__(self) -> int: ...
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)``, best first; approximate on a large index."""
+        ...
+
+    def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        """Exact scores of these chunks (nan for one not indexed)."""
+        ...
+
+
 class KeywordIndex(Protocol):
-    """BM25 over every chunk; scores are aligned with ``chunk_ids``."""
-
-    @property
-    def chunk_ids(self) -> np.ndarray: ...
+    """Term search over chunk text (BM25, or the server's full-text ranking)."""
 
     def __len__(self) -> int: ...
 
-    def positions(self, ids: np.ndarray) -> np.ndarray: ...
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)`` with a positive score, best first."""
+        ...
 
-    def scores(self, query: str) -> np.ndarray | None: ...
+    def scores(self, query: str, chunk_ids: np.ndarray) -> np.ndarray:
+        """The score of each of these chunks; 0 where none of the query's terms occurs."""
+        ...
 
 
-class SentenceVectors(Protocol):
-    """Every chunk's sentence vectors, to score a chunk by its best-matching sentence."""
+class SentenceScores(Protocol):
+    """Each chunk's best-matching sentence, from the sentence vectors stored at ingest."""
 
-    def __len__(self) -> int: ...
-
-    def best_per_chunk(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def best(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        """The highest sentence score of each chunk (nan for a chunk without sentences)."""
+        ...
 
 
 class IndexView(Protocol):
@@ -59,13 +80,80 @@ class IndexView(Protocol):
     def name(self) -> str: ...
 
     @property
+    def manifest(self) -> Manifest: ...
+
+    @property
     def text(self) -> ChunkTexts: ...
 
     @property
-    def vectors(self) -> VectorStore: ...
+    def dense(self) -> DenseIndex: ...
 
     @property
-    def bm25(self) -> KeywordIndex: ...
+    def keywords(self) -> KeywordIndex: ...
 
     @property
-    def sentences(self) -> SentenceVectors: ...
+    def sentences(self) -> SentenceScores: ...
+
+
+class StoreWriter(Protocol):
+    """One atomic change to an index: everything up to ``commit`` becomes live at once, or not at all.
+
+    ``rebuild_reason`` is set when the index must be rebuilt before taking new documents; the writer
+    then starts empty and ``stale_sources`` lists the files the index held, to re-read.
+    """
+
+    rebuild_reason: str | None
+    stale_sources: list[str]
+
+    def doc_for_source(self, path: str) -> str | None: ...
+
+    def has_document(self, doc_id: str) -> bool: ...
+
+    def sources(self) -> dict[str, str]: ...
+
+    def add_document(
+        self, document: Document, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
+    ) -> list[int]:
+        """Store a document, its chunks and vectors; returns (and sets on the chunks) their new ids."""
+        ...
+
+    def add_source(self, path: str, doc_id: str) -> None: ...
+
+    def remove_source(self, path: str) -> str | None:
+        """Forget one file name; returns its document id if no other name still refers to it."""
+        ...
+
+    def remove_document(self, doc_id: str) -> list[int]: ...
+
+    def commit(self) -> str: ...
+
+
+class Store(Protocol):
+    """An index: questions read it in consistent views, one writer at a time changes it.
+
+    ``where`` names it for messages (a folder, or a server address without its password);
+    ``repaired`` is set when opening it rebuilt damaged search files.
+    """
+
+    where: str
+    repaired: Repaired | None
+
+    def exists(self) -> bool: ...
+
+    def reading(self) -> AbstractContextManager[IndexView]:
+        """One generation for the length of the block, whatever is committed meanwhile."""
+        ...
+
+    def view(self) -> IndexView:
+        """The live generation, outside a transaction: each call on it reads what is committed by then."""
+        ...
+
+    def writer(self, chunker: dict, rebuild_stale: bool = True) -> AbstractContextManager[StoreWriter]: ...
+
+    def compact(self) -> Manifest:
+        """Rewrite the search structures whole (after large removals); returns the new manifest."""
+        ...
+
+    def size_bytes(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,9 +1,14 @@
-"""Chunk text, document text, sources and ingest-time sentence vectors in one SQLite file.
+"""The index database: documents, their sources, chunks with their vectors, and ingest-time sentence
+vectors, in one SQLite file in WAL mode; plus the bookkeeping of the search segments built from it.
 
 One document row per distinct content (``doc_id`` = sha256 of the bytes); ``sources`` maps each file
 path to its document, so the same content under two names is stored once with both names kept.
 Sentence vectors are stored per document so overlapping chunks share them; the answerer reads them
-instead of running the model again at question time.
+instead of running the model again at question time. Chunk vectors are kept here too: segments
+(``store.segments``) are derived from these rows and rebuilt from them.
+
+A chunk's ``segment`` names the segment that holds it (NULL until its ingest commits); ``removed``
+lists chunks deleted after their segment was written, which searches hide until a merge drops them.
 
     >>> store = TextStore.open(path)
     >>> store.chunks([12, 40])[0].text
@@ -36,14 +41,23 @@ CREATE TABLE IF NOT EXISTS chunks (
     chunk_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, page INTEGER,
     n_tokens INTEGER NOT NULL, sent_first INTEGER NOT NULL, sent_last INTEGER NOT NULL,
-    heading TEXT NOT NULL DEFAULT ''
+    heading TEXT NOT NULL, vector BLOB NOT NULL, segment TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment);
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL, heading TEXT NOT NULL DEFAULT '', quotable INTEGER NOT NULL DEFAULT 1,
+    vector BLOB NOT NULL, heading TEXT NOT NULL, quotable INTEGER NOT NULL,
     PRIMARY KEY (doc_id, idx)
 );
+CREATE TABLE IF NOT EXISTS segments (
+    name TEXT PRIMARY KEY, rows INTEGER NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL,
+    checksum TEXT NOT NULL, generation INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS removed (
+    chunk_id INTEGER PRIMARY KEY, segment TEXT NOT NULL, generation INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS retired (name TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 """
 
 
@@ -80,37 +94,46 @@ class SentenceRecord:
 
 
 class TextStore:
-    FILE = "chunks.sqlite"
+    FILE = "store.sqlite"
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
-        # Indexes of format 1 have no heading column; they stay readable until the next ingest
-        # rebuilds them.
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
-        self._heading = "c.heading" if "heading" in columns else "''"
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(sentences)")}
-        self._sentence_heading = "s.heading" if "heading" in columns else "''"
-        self._quotable = "s.quotable" if "quotable" in columns else "1"
-        # One connection is shared by the UI's worker threads; SQLite calls here take microseconds.
+        # A connection may be shared by the UI's worker threads; SQLite calls here take microseconds.
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, directory: Path, read_only: bool = False) -> TextStore:
-        path = directory / cls.FILE
-        if read_only:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        else:
-            db = sqlite3.connect(path, check_same_thread=False)
+    def connect(cls, path: Path, writable: bool) -> sqlite3.Connection:
+        """A connection in autocommit mode: transactions are begun and ended explicitly (``begin``),
+        so that a reader holds one snapshot for exactly as long as it needs it."""
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=60)
+        if writable:
+            # WAL: readers never wait for the writer and see the last committed state; FULL makes a
+            # commit durable before it returns, not only consistent.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
-        return cls(db)
+        else:
+            db.execute("PRAGMA query_only=ON")
+        return db
 
-    def copy_to(self, directory: Path) -> TextStore:
-        """A writable copy in ``directory`` (SQLite's online backup, consistent even while read)."""
-        target = sqlite3.connect(directory / self.FILE, check_same_thread=False)
+    @classmethod
+    def open(cls, directory: Path, writable: bool = False) -> TextStore:
+        return cls(cls.connect(directory / cls.FILE, writable))
+
+    def begin(self, write: bool = False) -> None:
+        self._execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def commit(self) -> None:
+        self._execute("COMMIT")
+
+    def rollback(self) -> None:
         with self._lock:
-            self._db.backup(target)
-        target.executescript(_SCHEMA)
-        return TextStore(target)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
 
     def check(self) -> None:
         """Raise ``sqlite3.DatabaseError`` when the file is damaged. SQLite reads pages lazily, so a
@@ -131,9 +154,9 @@ class TextStore:
     def close(self) -> None:
         self._db.close()
 
-    def commit(self) -> None:
-        with self._lock:
-            self._db.commit()
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it (after a large write)."""
+        self._execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _query(self, sql: str, params=()) -> list[tuple]:
         with self._lock:
@@ -143,19 +166,26 @@ class TextStore:
         with self._lock:
             self._db.execute(sql, params)
 
-    def next_chunk_id(self) -> int:
-        rows = self._query("SELECT value FROM meta WHERE key = 'next_chunk_id'")
-        return int(rows[0][0]) if rows else 1
+    # -- meta ----------------------------------------------------------------------------------------
 
-    def continue_ids_from(self, next_id: int) -> None:
-        """Start this store's id counter where another (an index being rebuilt) stopped."""
-        self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_chunk_id', ?)", (str(next_id),))
+    def meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def next_chunk_id(self) -> int:
+        value = self.meta("next_chunk_id")
+        return int(value) if value else 1
 
     def allocate_chunk_ids(self, count: int) -> list[int]:
         """Ids from a counter that only grows, so a deleted chunk's id is never handed out again."""
         first = self.next_chunk_id()
-        self.continue_ids_from(first + count)
+        self.set_meta("next_chunk_id", str(first + count))
         return list(range(first, first + count))
+
+    # -- documents and sources -------------------------------------------------------------------------
 
     def doc_for_source(self, path: str) -> str | None:
         rows = self._query("SELECT doc_id FROM sources WHERE path = ?", (path,))
@@ -167,8 +197,11 @@ class TextStore:
     def sources(self) -> dict[str, str]:
         return dict(self._query("SELECT path, doc_id FROM sources"))
 
-    def add_document(self, document: Document, chunks: list[Chunk], sentence_vectors: np.ndarray) -> None:
-        """Store a document, its chunks (``chunk_id`` already set) and one vector per distinct sentence."""
+    def add_document(
+        self, document: Document, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
+    ) -> None:
+        """Store a document, its chunks (``chunk_id`` already set) with their vectors, and one vector
+        per distinct sentence (in ``distinct_sentences`` order). The chunks belong to no segment yet."""
         spans = self.distinct_sentences(chunks)
         index_of = {span: i for i, span in enumerate(spans)}
         pages = json.dumps([[p.page, p.start, p.end] for p in document.pages])
@@ -194,7 +227,7 @@ class TextStore:
             )
             self._db.executemany(
                 "INSERT INTO chunks (chunk_id, doc_id, text, start, end, page, n_tokens, sent_first, sent_last,"
-                " heading) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " heading, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         c.chunk_id,
@@ -207,8 +240,9 @@ class TextStore:
                         index_of[c.sentences[0]],
                         index_of[c.sentences[-1]],
                         c.heading,
+                        chunk_vectors[i].astype(np.float32).tobytes(),
                     )
-                    for c in chunks
+                    for i, c in enumerate(chunks)
                 ],
             )
 
@@ -229,27 +263,120 @@ class TextStore:
         still_used = self._query("SELECT 1 FROM sources WHERE doc_id = ? LIMIT 1", (doc_id,))
         return None if still_used else doc_id
 
-    def remove_document(self, doc_id: str) -> list[int]:
-        """Delete a document with its chunks and sentences; returns the removed chunk ids."""
-        ids = [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+    def remove_document(self, doc_id: str, generation: int) -> list[int]:
+        """Delete a document with its chunks and sentences; returns the removed chunk ids. Chunks that a
+        segment holds are listed in ``removed`` (as of ``generation``) so that searches hide them."""
+        rows = self._query("SELECT chunk_id, segment FROM chunks WHERE doc_id = ?", (doc_id,))
+        with self._lock:
+            self._db.executemany(
+                "INSERT INTO removed (chunk_id, segment, generation) VALUES (?,?,?)",
+                [(chunk_id, segment, generation) for chunk_id, segment in rows if segment is not None],
+            )
         for table in ("chunks", "sentences", "sources", "documents"):
             self._execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
-        return ids
+        return [chunk_id for chunk_id, _ in rows]
+
+    def sentence_count(self, doc_id: str) -> int:
+        return self._query("SELECT COUNT(*) FROM sentences WHERE doc_id = ?", (doc_id,))[0][0]
+
+    def clear(self) -> None:
+        """Delete every document (an index being rebuilt); the id counter and the segments stay."""
+        for table in ("chunks", "sentences", "sources", "documents", "removed"):
+            self._execute(f"DELETE FROM {table}")
+
+    # -- segments ------------------------------------------------------------------------------------
+
+    def segments(self) -> list[tuple[str, int, str, dict, str]]:
+        """``(name, rows, kind, params, checksum)`` of every live segment, oldest first."""
+        rows = self._query("SELECT name, rows, kind, params, checksum FROM segments ORDER BY name")
+        return [(name, n, kind, json.loads(params), checksum) for name, n, kind, params, checksum in rows]
+
+    def removed(self) -> dict[str, np.ndarray]:
+        """The chunk ids removed from each segment since it was written."""
+        out: dict[str, list[int]] = {}
+        for chunk_id, segment in self._query("SELECT chunk_id, segment FROM removed ORDER BY chunk_id"):
+            out.setdefault(segment, []).append(chunk_id)
+        return {name: np.asarray(ids, dtype=np.int64) for name, ids in out.items()}
+
+    def removed_counts(self) -> dict[str, int]:
+        return dict(self._query("SELECT segment, COUNT(*) FROM removed GROUP BY segment"))
+
+    def unsegmented_count(self) -> int:
+        return self._query("SELECT COUNT(*) FROM chunks WHERE segment IS NULL")[0][0]
+
+    def segment_rows(self, names: list[str], batch: int = 10_000):
+        """``(chunk_ids, texts, vectors)`` in batches, of the live chunks of these segments and of the
+        chunks in no segment yet: what a new segment replacing them holds. Texts are what BM25
+        indexes: the heading path, then the text."""
+        marks = ",".join("?" * len(names))
+        where = f"segment IS NULL OR segment IN ({marks})" if names else "segment IS NULL"
+        with self._lock:
+            cursor = self._db.execute(
+                f"SELECT chunk_id, heading, text, vector FROM chunks WHERE {where} ORDER BY chunk_id", tuple(names)
+            )
+            while rows := cursor.fetchmany(batch):
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+                yield ids, [with_heading(r[1], r[2]) for r in rows], vectors
+
+    def replace_segments(
+        self, replaced: list[str], name: str, rows: int, kind: str, params: dict, checksum: str, generation: int
+    ) -> None:
+        """Make segment ``name`` hold the chunks of ``replaced`` and those in no segment yet; the
+        replaced segments are retired (their folders are deleted by a later writer)."""
+        marks = ",".join("?" * len(replaced))
+        where = f"segment IS NULL OR segment IN ({marks})" if replaced else "segment IS NULL"
+        self._execute(f"UPDATE chunks SET segment = ? WHERE {where}", (name, *replaced))
+        self.retire(replaced, generation)
+        self._execute(
+            "INSERT INTO segments (name, rows, kind, params, checksum, generation) VALUES (?,?,?,?,?,?)",
+            (name, rows, kind, json.dumps(params), checksum, generation),
+        )
+
+    def retire(self, names: list[str], generation: int) -> None:
+        marks = ",".join("?" * len(names))
+        if not names:
+            return
+        self._execute(f"DELETE FROM removed WHERE segment IN ({marks})", tuple(names))
+        self._execute(f"DELETE FROM segments WHERE name IN ({marks})", tuple(names))
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO retired (name, generation) VALUES (?,?)", [(n, generation) for n in names]
+            )
+
+    def retired(self) -> dict[str, int]:
+        return dict(self._query("SELECT name, generation FROM retired"))
+
+    def forget_retired(self, names: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM retired WHERE name = ?", [(n,) for n in names])
+
+    # -- reading -------------------------------------------------------------------------------------
 
     def all_chunk_texts(self) -> tuple[list[int], list[str]]:
         """Every chunk's id and the text BM25 indexes: its heading path, then its text."""
-        rows = self._query(f"SELECT c.chunk_id, {self._heading}, c.text FROM chunks c ORDER BY c.chunk_id")
+        rows = self._query("SELECT chunk_id, heading, text FROM chunks ORDER BY chunk_id")
         return [r[0] for r in rows], [with_heading(r[1], r[2]) for r in rows]
 
-    def chunk_sentence_vectors(self, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(chunk id per row, vectors)``: each chunk's sentences, for ``SentenceIndex``."""
+    def best_sentence_scores(self, query: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
+        """Each chunk's highest inner product between ``query`` and one of its sentences' vectors."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
             "SELECT c.chunk_id, s.vector FROM chunks c"
             " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
+            f" WHERE c.chunk_id IN ({marks}) ORDER BY c.chunk_id",
+            tuple(chunk_ids),
         )
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
-        return ids, vectors
+        if not rows:
+            return {}
+        owners = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        scores = vectors @ query
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        best = np.maximum.reduceat(scores, starts)
+        return dict(zip(owners[starts].tolist(), best.tolist()))
 
     def chunks(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
         if not chunk_ids:
@@ -257,7 +384,7 @@ class TextStore:
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
             "SELECT c.chunk_id, c.doc_id, c.text, c.start, c.end, c.page, d.title,"
-            f" (SELECT MIN(path) FROM sources s WHERE s.doc_id = c.doc_id), {self._heading}"
+            " (SELECT MIN(path) FROM sources s WHERE s.doc_id = c.doc_id), c.heading"
             f" FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
             tuple(chunk_ids),
         )
@@ -272,7 +399,7 @@ class TextStore:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._query(
-            f"SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector, {self._sentence_heading}, {self._quotable}"
+            "SELECT c.chunk_id, s.doc_id, s.idx, s.start, s.end, s.vector, s.heading, s.quotable"
             " FROM chunks c"
             " JOIN sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
             f" WHERE c.chunk_id IN ({marks}) ORDER BY c.chunk_id, s.idx",
@@ -311,9 +438,7 @@ class TextStore:
         ]
 
     def _first_headings(self, per_document: int = _SECTIONS_LISTED) -> list[tuple[str, str]]:
-        """``(doc_id, heading path)`` of each document's first headings; none in a format-1 index."""
-        if self._quotable == "1":
-            return []
+        """``(doc_id, heading path)`` of each document's first headings."""
         return self._query(
             "SELECT doc_id, heading FROM (SELECT doc_id, heading, ROW_NUMBER() OVER"
             " (PARTITION BY doc_id ORDER BY idx) AS n FROM sentences WHERE quotable = 0)"

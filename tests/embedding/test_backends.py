@@ -44,6 +44,47 @@ def test_the_backends_agree_on_vectors_and_tokens(both):
     assert onnx.identity.weights_sha256 != torch.identity.weights_sha256
 
 
+ORDER_SENTENCES = [
+    "The court ruled that the contract was void because one party had been deceived.",
+    "Mitochondria produce most of the chemical energy a cell needs to power its reactions.",
+    "The striker scored twice in the second half and the home side won the cup.",
+    "Glaciers in the Alps have lost about half of their volume since 1900.",
+    "The central bank raised interest rates to slow inflation.",
+    "Bach wrote the Brandenburg Concertos for the Margrave of Brandenburg in 1721.",
+    "A compiler translates source code into machine instructions before the program runs.",
+    "Honey bees communicate the direction of flowers with a waggle dance.",
+    "The treaty ended the war and redrew the borders of three countries.",
+    "Volcanic ash can ground aircraft across a whole continent for days.",
+]
+
+
+@pytest.mark.parametrize("backend", [0, 1], ids=["onnx-int8", "sentence-transformers"])
+def test_batching_by_length_returns_vectors_in_the_callers_order(both, backend):
+    # Short and long texts interleaved, as an ingest's chunks and sentences are, over several batches:
+    # the backends batch them by length, and each vector must still come back at its text's position.
+    texts = [
+        "Who chairs the National Committee for Counter Trafficking?",
+        " ".join(ORDER_SENTENCES[:6]),
+        "Protein folding takes microseconds.",
+        "word " * 400,
+        ORDER_SENTENCES[6],
+        " ".join(ORDER_SENTENCES[7:]),
+        "",
+        "The river floods every spring, and the market moves uphill.",
+        "Rates rose.",
+        " ".join(ORDER_SENTENCES[2:9]),
+    ]
+    embedder = both[backend]
+    together = embedder.encode(texts, batch_size=4)
+    alone = np.vstack([embedder.encode([text]) for text in texts])
+    assert together.shape == alone.shape == (len(texts), 384)
+    cosines = (together * alone).sum(axis=1)
+    assert cosines.min() > 0.999, cosines
+    # The texts differ enough that a vector at another text's position would fail the check above.
+    off_diagonal = together @ together.T - 2 * np.eye(len(texts))
+    assert off_diagonal.max() < 0.999
+
+
 def test_an_index_keeps_to_the_backend_that_built_it(tmp_path):
     index = tmp_path / "index"
     Assistant.open(index, create=True, embedding_backend="sentence-transformers").ingest([SEEDS])

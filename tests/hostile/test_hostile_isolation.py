@@ -5,7 +5,6 @@ A background ingest (as the server runs uploads) gives the same report and the s
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import threading
@@ -13,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import SEEDS, wait_until
+from support import SEEDS, read_manifest, wait_until, write_manifest
 
 from assistant import Assistant
 from assistant.errors import IndexMismatchError
@@ -120,11 +119,9 @@ def test_a_background_ingest_reports_like_an_inline_one(tmp_path):
 
 def test_a_background_ingest_raises_the_same_error(fresh_seed_index):
     # An index that says it was built with other weights of the model.
-    current = (fresh_seed_index / "CURRENT").read_text().strip()
-    manifest = fresh_seed_index / current / "manifest.json"
-    values = json.loads(manifest.read_text())
+    values = read_manifest(fresh_seed_index)
     values["embedding"]["weights_sha256"] = "0" * 64
-    manifest.write_text(json.dumps(values))
+    write_manifest(fresh_seed_index, values)
     assistant = Assistant(Settings(index_dir=fresh_seed_index))
     with pytest.raises(IndexMismatchError, match="other weights"):
         assistant.ingest([SEEDS], background=True)

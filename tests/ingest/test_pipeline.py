@@ -13,11 +13,10 @@ import pytest
 from support import ROOT, SEED_FILE, make_docx, make_pdf
 
 from assistant import Assistant
-from assistant.store.index import IndexDirectory
 
 
 def _chunk_texts(assistant: Assistant) -> list[str]:
-    return assistant.snapshot().text.all_chunk_texts()[1]
+    return assistant.view().text.all_chunk_texts()[1]
 
 
 def test_every_format_is_indexed_and_answerable(tmp_path):
@@ -42,10 +41,10 @@ def test_every_format_is_indexed_and_answerable(tmp_path):
 
 def test_reingest_unchanged_computes_no_embeddings(fresh_seed_index):
     assistant = Assistant.open(fresh_seed_index)
-    before = assistant.index.current()
+    before = assistant.info()["generation"]
     report = assistant.ingest([SEED_FILE.parent])
     assert report.files_unchanged == 1 and report.embeddings_computed == 0 and report.chunks_added == 0
-    assert assistant.index.current() == before
+    assert assistant.info()["generation"] == before
 
 
 def test_changed_file_replaces_old_chunks_and_prune_removes_gone_files(tmp_path):
@@ -118,19 +117,22 @@ def test_broken_new_version_keeps_the_old_one(tmp_path):
 
 def test_failure_inside_a_write_leaves_the_old_generation(fresh_seed_index, tmp_path, monkeypatch):
     assistant = Assistant.open(fresh_seed_index)
-    before = assistant.index.current()
+    before = assistant.info()["generation"]
+    segments = sorted(p.name for p in (fresh_seed_index / "segments").iterdir())
     extra = tmp_path / "extra.txt"
     extra.write_text("A document that will never be committed.")
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("assistant.store.bm25.BM25Index.save", explode)
+    # Fails halfway through writing the new segment's files, after the rows are in the transaction.
+    monkeypatch.setattr("assistant.store.bm25.Postings.save", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         assistant.ingest([extra])
-    assert assistant.index.current() == before
-    assert not [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name]
-    assert len(Assistant.open(fresh_seed_index).documents()) == 1
+    assert assistant.info()["generation"] == before
+    assert sorted(p.name for p in (fresh_seed_index / "segments").iterdir()) == segments
+    reopened = Assistant.open(fresh_seed_index)
+    assert len(reopened.documents()) == 1 and reopened.info()["chunks"] == assistant.info()["chunks"]
 
 
 # ``assistant ingest`` with its progress as plain lines ("done total") the test can act on.
@@ -157,7 +159,8 @@ def test_ingest_killed_midway_leaves_old_index_loadable(fresh_seed_index, tmp_pa
     # kill at least one batch is in the writer's copy and the commit is still far off.
     for i in range(40):
         (docs / f"doc{i:03d}.txt").write_text(f"Report {i}. " + ". ".join(sentences[i % 10 :] + sentences[: i % 10]))
-    before = IndexDirectory(fresh_seed_index).current()
+    before = Assistant.open(fresh_seed_index).info()["generation"]
+    segments = sorted(p.name for p in (fresh_seed_index / "segments").iterdir())
     errors = tmp_path / "ingest.err"
     with errors.open("wb") as stderr:
         process = subprocess.Popen(
@@ -184,16 +187,16 @@ def test_ingest_killed_midway_leaves_old_index_loadable(fresh_seed_index, tmp_pa
     watcher.start()
     assert halfway_or_ended.wait(timeout=300), f"no progress from the ingest: {progress[-3:]}"
     assert process.poll() is None, f"the ingest ended at {progress[-1:]}: {errors.read_text()[-2000:]}"
-    assert [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name], "the writer's copy is being written"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     watcher.join()
 
-    assert IndexDirectory(fresh_seed_index).current() == before
     assistant = Assistant.open(fresh_seed_index)
+    assert assistant.info()["generation"] == before
     assert len(assistant.documents()) == 1
     assert assistant.ask("Who chairs the National Committee for Counter Trafficking?").found
     # The next ingest clears the dead writer's leftovers and works.
     report = assistant.ingest([docs.parent / "many" / "doc000.txt"])
     assert report.documents_added == 1
-    assert not [p for p in fresh_seed_index.iterdir() if ".tmp-" in p.name]
+    after = sorted(p.name for p in (fresh_seed_index / "segments").iterdir())
+    assert after[: len(segments)] == segments and len(after) == len(segments) + 1, "one new segment, no leftovers"

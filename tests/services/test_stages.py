@@ -40,7 +40,7 @@ def test_a_follow_up_adds_a_standalone_query_from_the_history(seed_assistant):
 
 def test_candidates_are_the_quotable_sentences_of_the_answer_passages_once_each(seed_assistant):
     passages = seed_assistant.retrieve("What did the interior minister claim?", top_k=10)
-    candidates = CandidateCollector(seed_assistant.settings.answering).run(seed_assistant.snapshot().text, passages)
+    candidates = CandidateCollector(seed_assistant.settings.answering).run(seed_assistant.view().text, passages)
     keys = [(c.doc_id, c.index) for c in candidates]
     assert len(keys) == len(set(keys)) > 0
     assert {c.passage_rank for c in candidates} <= set(range(seed_assistant.settings.answering.passages))

@@ -1,5 +1,6 @@
-"""BM25 over chunk texts: scores aligned with the chunk ids in their stored order, best-first search,
-a save/load round trip, and the analyzer fingerprint the index is rebuilt on."""
+"""BM25 in segments: the scores of bm25s over the whole corpus however the chunks are split into
+segments, best-first search, removed chunks hidden, a save/load round trip, and the analyzer
+fingerprint that decides when postings are rebuilt."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from assistant.store.bm25 import BM25Index, analyzer
-from assistant.text import tokenizer_identity
+from assistant.store.bm25 import KeywordSearch, Postings, analyzer
+from assistant.text import tokenize, tokenizer_identity
 
 # Not in id order, as chunk ids stand after documents are removed and others added.
 CHUNKS = {
@@ -20,61 +21,84 @@ CHUNKS = {
     10: "The orchard grows forty-two varieties of quince.",
     20: "Quince jam from the orchard is sold at the bridge market.",
     40: "The choir rehearses on Thursday evenings.",
+    50: "Bridge players meet at the orchard cafe; the bridge club has forty members.",
+    60: "Seven choirs sang at the river festival, and the bridge was closed for the evening.",
 }
+QUERIES = ["quince orchard", "bridge", "choir thursday", "seven bridge arches river", "forty"]
+
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
-@pytest.fixture(scope="module")
-def bm25() -> BM25Index:
-    return BM25Index.build(list(CHUNKS), list(CHUNKS.values()))
+def _search(groups: list[list[int]], hidden: dict[int, list[int]] | None = None) -> KeywordSearch:
+    """KeywordSearch over segments holding these chunk ids (each segment's ids sorted)."""
+    segments = []
+    for ids in groups:
+        ids = sorted(ids)
+        postings = Postings.build([CHUNKS[i] for i in ids])
+        rows = np.array([ids.index(i) for i in (hidden or {}).get(ids[0], [])], dtype=np.int64)
+        segments.append((np.array(ids, dtype=np.int64), postings, rows))
+    return KeywordSearch(segments)
 
 
-def test_scores_are_aligned_with_the_chunk_ids(bm25):
-    assert bm25.chunk_ids.tolist() == [30, 10, 20, 40] and len(bm25) == 4
-    scores = bm25.scores("quince orchard")
-    assert scores.shape == (4,)
-    by_id = dict(zip(bm25.chunk_ids.tolist(), scores.tolist()))
-    assert by_id[10] > 0 and by_id[20] > 0 and by_id[30] == 0 and by_id[40] == 0
-    scores = bm25.scores("arches")
-    assert [int(i) for i in bm25.chunk_ids[scores > 0]] == [30]
+def _bm25s(ids: list[int], query: str) -> dict[int, float]:
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(tokenize([CHUNKS[i] for i in ids]), show_progress=False)
+    scores = retriever.get_scores(tokenize([query])[0])
+    return dict(zip(ids, scores.tolist()))
 
 
-def test_positions_find_ids_in_the_stored_order(bm25):
-    positions = bm25.positions(np.array([20, 40, 30], dtype=np.int64))
-    assert positions.tolist() == [2, 3, 0]
-    assert bm25.chunk_ids[positions].tolist() == [20, 40, 30]
+@pytest.mark.parametrize("groups", [[list(CHUNKS)], [[30, 10], [20], [40, 50, 60]], [[i] for i in CHUNKS]])
+def test_scores_are_bm25s_over_the_whole_corpus_however_it_is_segmented(groups):
+    search = _search(groups)
+    ids = np.array(list(CHUNKS), dtype=np.int64)
+    for query in QUERIES:
+        expected = _bm25s(list(CHUNKS), query)
+        np.testing.assert_allclose(search.scores(query, ids), [expected[i] for i in CHUNKS], rtol=1e-5, atol=1e-6)
 
 
-def test_search_is_best_first_positive_only_and_matches_stems(bm25):
-    hits = bm25.search("varieties of quinces", k=10)
-    assert [chunk_id for chunk_id, _ in hits] == [10, 20], "only chunks sharing a term, best first"
-    assert hits[0][1] > hits[1][1] > 0
-    assert bm25.search("varieties of quinces", k=1) == hits[:1]
-    assert bm25.search("rehearsing choirs", k=3)[0][0] == 40, "stems match: rehearsing ~ rehearses"
-    assert bm25.search("arches", k=0) == []
+def test_search_is_best_first_positive_only_and_matches_stems():
+    search = _search([[30, 10], [20, 40, 50, 60]])
+    ids, scores = search.search("varieties of quinces", k=10)
+    assert ids.tolist() == [10, 20], "only chunks sharing a term, best first"
+    assert scores[0] > scores[1] > 0
+    assert search.search("varieties of quinces", k=1)[0].tolist() == [10]
+    assert search.search("rehearsing choirs", k=3)[0][0] == 40, "stems match: rehearsing ~ rehearses"
+    assert search.search("arches", k=0)[0].size == 0
 
 
-def test_a_query_of_stop_words_or_unknown_words_scores_nothing(bm25):
-    assert bm25.scores("what is the of and") is None
-    assert bm25.search("what is the of and", k=3) == []
-    assert bm25.search("zeppelin", k=3) == []
+def test_a_query_of_stop_words_or_unknown_words_scores_nothing():
+    search = _search([list(CHUNKS)])
+    for query in ("what is the of and", "zeppelin"):
+        assert search.search(query, k=3)[0].size == 0
+        assert not search.scores(query, np.array([10, 20])).any()
 
 
-def test_save_and_load_round_trip(bm25, tmp_path):
-    bm25.save(tmp_path)
-    assert (tmp_path / BM25Index.DIR / BM25Index.IDS).is_file()
-    loaded = BM25Index.load(tmp_path)
-    assert loaded.chunk_ids.tolist() == bm25.chunk_ids.tolist()
-    for query in ("quince orchard", "bridge", "choir thursday"):
-        np.testing.assert_allclose(loaded.scores(query), bm25.scores(query))
-    assert loaded.search("bridge", k=5) == bm25.search("bridge", k=5)
+def test_removed_chunks_score_nothing_and_leave_the_corpus_statistics():
+    search = _search([[10, 20, 30], [40, 50, 60]], hidden={40: [50]})
+    assert len(search) == 5
+    ids, _ = search.search("bridge", k=10)
+    assert 50 not in ids.tolist() and {20, 30, 60} <= set(ids.tolist())
+    assert search.scores("bridge club members", np.array([50]))[0] == 0
 
 
-def test_an_empty_index_builds_saves_and_loads(tmp_path):
-    empty = BM25Index.build([], [])
-    assert len(empty) == 0 and empty.scores("bridge") is None and empty.search("bridge", k=3) == []
+def test_save_and_load_round_trip(tmp_path):
+    postings = Postings.build(list(CHUNKS.values()))
+    postings.save(tmp_path)
+    loaded = Postings.load(tmp_path)
+    assert loaded.terms == postings.terms
+    for name in ("indptr", "rows", "tf", "lengths"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(postings, name))
+
+
+def test_an_empty_segment_builds_saves_and_loads(tmp_path):
+    empty = Postings.build([])
+    assert len(empty) == 0 and empty.df("bridge") == 0
     empty.save(tmp_path)
-    loaded = BM25Index.load(tmp_path)
-    assert len(loaded) == 0 and loaded.scores("bridge") is None
+    loaded = Postings.load(tmp_path)
+    search = KeywordSearch([(_EMPTY, loaded, _EMPTY)])
+    assert len(search) == 0 and search.search("bridge", k=3)[0].size == 0
 
 
 def test_the_analyzer_fingerprint_is_the_tokenizers_and_stable_across_processes():

@@ -1,10 +1,10 @@
-"""The SQLite text store on real files: documents with their chunks and ingest-time sentence vectors
-(real embeddings), file names, removal, ids that are never handed out twice, copies, damage checks."""
+"""The index database on real files: documents with their chunks and ingest-time vectors (real
+embeddings), file names, removal, segment bookkeeping, ids that are never handed out twice, read-only
+connections, damage checks."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def _add(store: TextStore, embedder, doc_id: str, text: str, path: str, heading:
     assert distinct == spans, "each shared sentence is stored once, in document order"
     vectors = embedder.encode([text[s.start : s.end] for s in distinct])
     document = Document(doc_id, path, "Granary notes", text, "text", [PageSpan(1, 0, len(text))])
-    store.add_document(document, chunks, vectors)
+    store.add_document(document, chunks, embedder.encode([c.text for c in chunks]), vectors)
     store.add_source(path, doc_id)
     return chunks, vectors
 
@@ -53,9 +53,8 @@ def embedder(seed_assistant):
 
 
 def test_a_document_comes_back_with_its_chunks_and_sentence_vectors(tmp_path, embedder):
-    store = TextStore.open(tmp_path)
+    store = TextStore.open(tmp_path, writable=True)
     chunks, vectors = _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
-    store.commit()
     assert store.counts() == {"documents": 1, "sources": 1, "chunks": 2, "sentences": 4}
 
     ids = [c.chunk_id for c in chunks]
@@ -74,12 +73,11 @@ def test_a_document_comes_back_with_its_chunks_and_sentence_vectors(tmp_path, em
             assert s.heading == HEADING and s.quotable
     assert ROOF[sentences[ids[1]][0].start : sentences[ids[1]][0].end] == "The roof leaks in heavy rain."
 
-    # BM25 reads each chunk with its heading path; the sentence index gets one row per chunk sentence.
+    # BM25 reads each chunk with its heading path; a chunk's best sentence is among its own sentences.
     assert store.all_chunk_texts() == (ids, [f"{HEADING}\n{c.text}" for c in chunks])
-    row_ids, row_vectors = store.chunk_sentence_vectors(vectors.shape[1])
-    assert Counter(row_ids.tolist()) == {ids[0]: 3, ids[1]: 2}
-    for chunk_id, vector in zip(row_ids, row_vectors):
-        assert any(np.array_equal(vector, s.vector) for s in sentences[chunk_id])
+    best = store.best_sentence_scores(vectors[1], ids)
+    assert best[ids[0]] == pytest.approx(1.0, abs=1e-5), "sentence 1 is the first chunk's own"
+    assert best[ids[1]] == pytest.approx(float((vectors[2:] @ vectors[1]).max()), abs=1e-6)
 
     document = store.document("d1")
     assert (document.text, document.path, document.format) == (ROOF, "/docs/granary.txt", "text")
@@ -88,7 +86,7 @@ def test_a_document_comes_back_with_its_chunks_and_sentence_vectors(tmp_path, em
 
 
 def test_the_same_content_under_two_names_is_one_document_until_both_names_go(tmp_path, embedder):
-    store = TextStore.open(tmp_path)
+    store = TextStore.open(tmp_path, writable=True)
     _add(store, embedder, "d1", ROOF, "/docs/b.txt")
     store.add_source("/docs/a.txt", "d1")
     assert store.sources() == {"/docs/a.txt": "d1", "/docs/b.txt": "d1"}
@@ -104,10 +102,10 @@ def test_the_same_content_under_two_names_is_one_document_until_both_names_go(tm
 
 
 def test_removing_a_document_removes_its_chunks_sentences_and_names(tmp_path, embedder):
-    store = TextStore.open(tmp_path)
+    store = TextStore.open(tmp_path, writable=True)
     first, _ = _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
     second, _ = _add(store, embedder, "d2", MILL, "/docs/mill.txt")
-    removed = store.remove_document("d1")
+    removed = store.remove_document("d1", generation=1)
     assert removed == [c.chunk_id for c in first]
     assert store.counts() == {"documents": 1, "sources": 1, "chunks": 2, "sentences": 4}
     assert store.chunks(removed) == {} and not store.has_document("d1") and store.document("d1") is None
@@ -116,53 +114,56 @@ def test_removing_a_document_removes_its_chunks_sentences_and_names(tmp_path, em
 
 
 def test_chunk_ids_are_never_handed_out_twice(tmp_path, embedder):
-    store = TextStore.open(tmp_path)
+    store = TextStore.open(tmp_path, writable=True)
     first, _ = _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
-    store.remove_document("d1")
+    store.remove_document("d1", generation=1)
     again, _ = _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
     assert min(c.chunk_id for c in again) > max(c.chunk_id for c in first)
-    store.commit()
     store.close()
-
-    reopened = TextStore.open(tmp_path)
+    reopened = TextStore.open(tmp_path, writable=True)
     assert reopened.allocate_chunk_ids(2) == [again[-1].chunk_id + 1, again[-1].chunk_id + 2]
-    # An index rebuilt from scratch carries the old counter over.
-    (tmp_path / "rebuilt").mkdir()
-    rebuilt = TextStore.open(tmp_path / "rebuilt")
-    assert rebuilt.next_chunk_id() == 1
-    rebuilt.continue_ids_from(reopened.next_chunk_id())
-    assert rebuilt.allocate_chunk_ids(1) == [again[-1].chunk_id + 3]
 
 
-def test_a_copy_is_writable_and_independent_of_a_read_only_original(tmp_path, embedder):
-    original_dir, copy_dir = tmp_path / "live", tmp_path / "next"
-    original_dir.mkdir()
-    copy_dir.mkdir()
-    store = TextStore.open(original_dir)
+def test_segment_bookkeeping_follows_chunks_into_segments_and_out_by_removal(tmp_path, embedder):
+    store = TextStore.open(tmp_path, writable=True)
+    roof, _ = _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
+    mill, _ = _add(store, embedder, "d2", MILL, "/docs/mill.txt")
+    assert store.unsegmented_count() == 4
+    ((ids, texts, vectors),) = list(store.segment_rows([]))
+    assert ids.tolist() == [c.chunk_id for c in roof + mill] and vectors.shape == (4, 384)
+    assert texts[0] == f"{HEADING}\n{roof[0].text}"
+    store.replace_segments([], "seg-000001", 4, "flat", {}, "sum", generation=1)
+    assert store.unsegmented_count() == 0 and store.segments() == [("seg-000001", 4, "flat", {}, "sum")]
+
+    store.remove_document("d1", generation=2)
+    assert store.removed()["seg-000001"].tolist() == [c.chunk_id for c in roof], "hidden until merged"
+    assert store.removed_counts() == {"seg-000001": 2}
+    ((ids, _, _),) = list(store.segment_rows(["seg-000001"]))
+    assert ids.tolist() == [c.chunk_id for c in mill], "a merge takes the live chunks only"
+    store.replace_segments(["seg-000001"], "seg-000002", 2, "flat", {}, "sum2", generation=3)
+    assert [s[0] for s in store.segments()] == ["seg-000002"] and store.removed() == {}
+    assert store.retired() == {"seg-000001": 3}
+
+
+def test_a_read_only_connection_cannot_write(tmp_path, embedder):
+    store = TextStore.open(tmp_path, writable=True)
     _add(store, embedder, "d1", ROOF, "/docs/granary.txt")
-    store.commit()
     store.close()
-
-    live = TextStore.open(original_dir, read_only=True)
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        live.add_source("/docs/other.txt", "d1")
-    copy = live.copy_to(copy_dir)
-    assert copy.counts() == live.counts() and copy.next_chunk_id() == live.next_chunk_id()
-    mill, _ = _add(copy, embedder, "d2", MILL, "/docs/mill.txt")
-    copy.commit()
-    assert min(c.chunk_id for c in mill) == live.next_chunk_id(), "the copy continues the original's ids"
-    assert live.counts()["documents"] == 1 and live.sources() == {"/docs/granary.txt": "d1"}
-    copy.close()
-    assert TextStore.open(copy_dir, read_only=True).sources() == {"/docs/granary.txt": "d1", "/docs/mill.txt": "d2"}
+    reader = TextStore.open(tmp_path)
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+        reader.add_source("/docs/other.txt", "d1")
+    assert reader.sources() == {"/docs/granary.txt": "d1"}
 
 
 def _real_store(seed_index: Path, directory: Path) -> Path:
-    """A copy of the seed index's text store: a real file, written by a real ingest."""
-    generation = seed_index / (seed_index / "CURRENT").read_text().strip()
+    """A copy of the seed index's database: a real file, written by a real ingest."""
     directory.mkdir()
-    live = TextStore.open(generation, read_only=True)
-    live.copy_to(directory).close()
-    live.close()
+    with (
+        closing(sqlite3.connect(seed_index / TextStore.FILE)) as live,
+        closing(sqlite3.connect(directory / TextStore.FILE)) as copy,
+    ):
+        live.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one file, as the damage below assumes
     return directory / TextStore.FILE
 
 
@@ -181,13 +182,13 @@ def _zero_index_roots(path: Path, names: list[str]) -> list[int]:
 
 def test_check_passes_an_intact_store(seed_index, tmp_path):
     path = _real_store(seed_index, tmp_path / "intact")
-    TextStore.open(path.parent, read_only=True).check()
+    TextStore.open(path.parent).check()
 
 
 def test_check_finds_a_damaged_page_that_opening_does_not(seed_index, tmp_path):
     path = _real_store(seed_index, tmp_path / "damaged")
     (page,) = _zero_index_roots(path, ["sqlite_autoindex_meta_1"])
-    store = TextStore.open(path.parent, read_only=True)  # SQLite reads pages lazily: this still opens
+    store = TextStore.open(path.parent)  # SQLite reads pages lazily: this still opens
     assert store.documents(), "and answers what does not touch the damaged page"
     with pytest.raises(sqlite3.DatabaseError, match=rf"^quick_check found Page {page}: \S.*$"):
         store.check()
@@ -198,7 +199,7 @@ def test_check_names_two_problems_and_counts_the_rest(seed_index, tmp_path):
     indexes = ["sqlite_autoindex_meta_1", "sqlite_autoindex_documents_1", "sqlite_autoindex_sources_1"]
     pages = _zero_index_roots(path, indexes)
     with pytest.raises(sqlite3.DatabaseError) as caught:
-        TextStore.open(path.parent, read_only=True).check()
+        TextStore.open(path.parent).check()
     message = str(caught.value)
     assert message.startswith("quick_check found Page ") and message.endswith(" and 1 more problems")
     named = [int(part.split(":")[0]) for part in message.removeprefix("quick_check found ").split("Page ")[1:]]

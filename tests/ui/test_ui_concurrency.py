@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from gradio_client import Client
 from support import wait_until
@@ -84,11 +86,19 @@ def test_chats_are_answered_while_an_ingest_runs(served, tmp_path):
         assert "Indexed 1 file" in status
         uploader.close()
 
-    index_root = served.assistant.index.root
+    lock = Path(served.assistant.index.where) / ".lock"
 
     def indexing_or_done() -> bool:
-        # The writer's private copy of the index appears once the upload is stored and indexing began.
-        return any(".tmp-" in p.name for p in index_root.iterdir()) or not worker.is_alive()
+        # The writer holds the index's lock from the moment indexing begins until it commits.
+        if not worker.is_alive():
+            return True
+        with open(lock, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
 
     worker = threading.Thread(target=ingest)
     worker.start()

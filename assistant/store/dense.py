@@ -1,0 +1,165 @@
+"""Chunk vectors of one segment: exact search over a matrix when the segment is small, an approximate
+(ANN) FAISS index when it is large, chosen by size and recorded with the segment.
+
+    >>> part = DenseSegment.build(vectors, AnnPolicy(min_rows=50_000))
+    >>> rows, scores = part.search(query, k=10, hidden=np.array([3]))
+    >>> part.scores(query, rows)
+
+Rows are positions in the segment (the segment maps them to chunk ids). ``hidden`` rows (chunks
+removed after the segment was written) never come back from a search.
+
+Why not one FAISS index for the whole corpus: a FAISS file is rewritten whole, so adding one document
+would rewrite every vector. Segments are written once; small ones are merged in the background of an
+ingest, and ``assistant compact`` merges them all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+AnnKind = Literal["hnsw", "ivf"]
+
+
+def _faiss() -> Any:
+    """The faiss module, untyped: its bundled stubs lack the search-parameter classes used here
+    (``SearchParametersHNSW``, ``SearchParametersIVF`` with ``sel``) and ``make_direct_map``."""
+    import faiss
+
+    return faiss
+
+
+@lru_cache(maxsize=1)
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which numpy's matrix products use one thread. A multi-threaded product leaves
+    OpenBLAS threads spinning, and the next query embedding on the same two cores then took 2-3x
+    longer; the question path is one thread per question anyway."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+@dataclass(frozen=True)
+class AnnPolicy:
+    """Which index a segment of a given size gets; the parameters come from settings (``storage``)."""
+
+    min_rows: int = 50_000
+    kind: AnnKind = "hnsw"
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 64
+    ivf_nprobe: int = 32
+
+    def kind_for(self, rows: int) -> str:
+        return self.kind if rows >= self.min_rows else "flat"
+
+    def params(self, kind: str, rows: int) -> dict:
+        """The parameters a segment of this kind and size is built and searched with (recorded)."""
+        if kind == "hnsw":
+            return {"m": self.hnsw_m, "ef_construction": self.hnsw_ef_construction, "ef_search": self.hnsw_ef_search}
+        if kind == "ivf":
+            # The usual rule of thumb: about 4 sqrt(n) lists, each with the 39 training points FAISS asks for.
+            return {"lists": max(1, min(int(4 * math.sqrt(rows)), rows // 39)), "nprobe": self.ivf_nprobe}
+        return {}
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class DenseSegment:
+    """One segment's vectors: a matrix (``flat``), or a FAISS HNSW or IVF index over them."""
+
+    MATRIX = "vectors.npy"
+    ANN = "vectors.faiss"
+
+    def __init__(self, kind: str, params: dict, matrix: np.ndarray | None = None, ann=None) -> None:
+        self.kind = kind
+        self.params = params
+        self._matrix = matrix
+        self._ann = ann
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, policy: AnnPolicy) -> DenseSegment:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        kind = policy.kind_for(len(vectors))
+        params = policy.params(kind, len(vectors))
+        if kind == "flat":
+            return cls(kind, params, matrix=vectors)
+        faiss = _faiss()
+        dimension = vectors.shape[1]
+        if kind == "hnsw":
+            ann = faiss.IndexHNSWFlat(dimension, params["m"], faiss.METRIC_INNER_PRODUCT)
+            ann.hnsw.efConstruction = params["ef_construction"]
+            ann.add(vectors)
+        else:
+            quantizer = faiss.IndexFlatIP(dimension)
+            ann = faiss.IndexIVFFlat(quantizer, dimension, params["lists"], faiss.METRIC_INNER_PRODUCT)
+            # k-means on a sample: a few hundred points per list is what FAISS asks for, more adds time only.
+            rng = np.random.default_rng(0)
+            sample = vectors[rng.choice(len(vectors), min(len(vectors), 256 * params["lists"]), replace=False)]
+            ann.train(sample)
+            ann.add(vectors)
+            ann.make_direct_map()
+        return cls(kind, params, ann=ann)
+
+    @classmethod
+    def load(cls, directory: Path, kind: str, params: dict) -> DenseSegment:
+        if kind == "flat":
+            return cls(kind, params, matrix=np.load(directory / cls.MATRIX, mmap_mode="r"))
+        ann = _faiss().read_index(str(directory / cls.ANN))
+        if kind == "ivf":
+            ann.make_direct_map()
+        return cls(kind, params, ann=ann)
+
+    def save(self, directory: Path) -> None:
+        if self._matrix is not None:
+            np.save(directory / self.MATRIX, self._matrix)
+        else:
+            _faiss().write_index(self._ann, str(directory / self.ANN))
+
+    def __len__(self) -> int:
+        return len(self._matrix) if self._matrix is not None else int(self._ann.ntotal)
+
+    def search(self, query: np.ndarray, k: int, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(rows, scores)`` by inner product, best first, never a ``hidden`` row."""
+        n = len(self)
+        k = min(k, n - len(hidden))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self._matrix is not None:
+            with one_blas_thread():
+                scores = self._matrix @ query
+            if len(hidden):
+                scores[hidden] = -np.inf
+            top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return top.astype(np.int64), scores[top].astype(np.float32)
+        return self._search_ann(query, k, hidden)
+
+    def _search_ann(self, query: np.ndarray, k: int, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        faiss = _faiss()
+        selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(hidden.astype(np.int64))) if len(hidden) else None
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(self.params["ef_search"], k), sel=selector)
+        else:
+            params = faiss.SearchParametersIVF(nprobe=self.params["nprobe"], sel=selector)
+        scores, rows = self._ann.search(np.ascontiguousarray(query[None, :], dtype=np.float32), k, params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep]
+
+    def scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact inner products for these rows (candidates found another way)."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        if self._matrix is not None:
+            return np.asarray(self._matrix[rows], dtype=np.float32) @ query
+        return self._ann.reconstruct_batch(rows.astype(np.int64)) @ query

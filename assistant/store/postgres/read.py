@@ -1,0 +1,277 @@
+"""Reading the PostgreSQL store: one generation of it as an ``IndexView`` whose every part answers with
+one query (chunk texts, dense search and scores, BM25, best sentences).
+
+All parts share the thread's connection (``Session``): inside ``PostgresStore.reading`` it is in one
+REPEATABLE READ READ ONLY transaction, so they all see the same generation.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+
+import numpy as np
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from ...types import HEADING_SEPARATOR, Document, DocumentInfo, PageSpan
+from ..manifest import Manifest
+from ..textstore import ChunkRecord, SentenceRecord
+from .terms import BM25_SCORES, BM25_SEARCH, query_params
+
+# How many section headings ``documents()`` lists per document, as the embedded store.
+_SECTIONS_LISTED = 8
+
+
+def ids_param(chunk_ids) -> list[int]:
+    # Never an ndarray as a parameter: the pgvector adapter dumps every ndarray as a vector.
+    return [int(c) for c in chunk_ids]
+
+
+def _by_id(chunk_ids, found: dict, fill: float) -> np.ndarray:
+    return np.array([found.get(c, fill) for c in ids_param(chunk_ids)], dtype=np.float32)
+
+
+def _best_first(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, scores)`` best first, ties by id (as the embedded store orders them)."""
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    scores = np.array([r[1] for r in rows], dtype=np.float32)
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order]
+
+
+class Session:
+    """One thread's connection, and the ``hnsw.ef_search`` its open read transaction has."""
+
+    def __init__(self, conn: psycopg.Connection, ef_search: int, exact_below: int) -> None:
+        self.conn = conn
+        self.pid = os.getpid()
+        self.ready = False  # schema version checked, vector type registered
+        self.ef_search = ef_search
+        self.exact_below = exact_below
+        self.ef_set = 0  # the value set in the open read transaction (0: none)
+
+    def in_transaction(self) -> bool:
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
+
+    def query(self, statement, params=None, binary: bool = False) -> list[tuple]:
+        return self.conn.execute(statement, params, binary=binary).fetchall()
+
+    def set_search(self, ef_search: int) -> None:
+        """``hnsw.ef_search`` for the rest of the transaction, with an iterative scan: one that goes on
+        past ef_search when removed rows (not yet vacuumed) take places among the candidates, so that k
+        live rows still come back, best first."""
+        self.conn.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'strict_order', true)",
+            (str(ef_search),),
+        )
+        if self.in_transaction():
+            self.ef_set = ef_search
+
+
+class PostgresTexts:
+    """Chunks, sentences and documents (implements ``ChunkTexts``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def chunks(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        rows = self._s.query(
+            "SELECT c.chunk_id, c.doc_id, c.text, c.start_char, c.end_char, c.page, d.title,"
+            ' (SELECT min(s.path COLLATE "C") FROM assistant.sources s WHERE s.doc_id = c.doc_id), c.heading'
+            " FROM assistant.chunks c JOIN assistant.documents d ON d.doc_id = c.doc_id"
+            " WHERE c.chunk_id = ANY(%s)",
+            (ids_param(chunk_ids),),
+        )
+        return {
+            r[0]: ChunkRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], source=r[7] or "", heading=r[8]) for r in rows
+        }
+
+    def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
+        if not chunk_ids:
+            return {}
+        rows = self._s.query(
+            "SELECT c.chunk_id, s.doc_id, s.idx, s.start_char, s.end_char, s.embedding, s.heading, s.quotable"
+            " FROM assistant.chunks c JOIN assistant.sentences s"
+            " ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
+            " WHERE c.chunk_id = ANY(%s) ORDER BY c.chunk_id, s.idx",
+            (ids_param(chunk_ids),),
+            binary=True,
+        )
+        out: dict[int, list[SentenceRecord]] = {c: [] for c in ids_param(chunk_ids)}
+        for chunk_id, doc_id, idx, start, end, vector, heading, quotable in rows:
+            out[chunk_id].append(SentenceRecord(doc_id, idx, start, end, vector.to_numpy(), heading, quotable))
+        return out
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self._s.query(
+            "SELECT d.doc_id, d.title, d.format, d.n_pages, d.added_at,"
+            " (SELECT count(*) FROM assistant.chunks c WHERE c.doc_id = d.doc_id)"
+            ' FROM assistant.documents d ORDER BY d.added_at COLLATE "C", d.title COLLATE "C"'
+        )
+        sources: dict[str, list[str]] = {}
+        for path, doc_id in self._s.query('SELECT path, doc_id FROM assistant.sources ORDER BY path COLLATE "C"'):
+            sources.setdefault(doc_id, []).append(path)
+        sections: dict[str, list[str]] = {}
+        for doc_id, path in self._s.query(
+            "SELECT doc_id, heading FROM (SELECT doc_id, heading, row_number() OVER"
+            " (PARTITION BY doc_id ORDER BY idx) AS n FROM assistant.sentences WHERE NOT quotable) AS first"
+            ' WHERE n <= %s ORDER BY doc_id COLLATE "C", n',
+            (_SECTIONS_LISTED,),
+        ):
+            sections.setdefault(doc_id, []).append(path.rsplit(HEADING_SEPARATOR, 1)[-1])
+        return [
+            DocumentInfo(
+                doc_id=r[0],
+                title=r[1],
+                sources=sources.get(r[0], []),
+                format=r[2],
+                pages=r[3],
+                chunks=r[5],
+                added_at=r[4],
+                sections=sections.get(r[0], []),
+            )
+            for r in rows
+        ]
+
+    def document(self, doc_id: str) -> Document | None:
+        rows = self._s.query(
+            "SELECT title, format, text, pages,"
+            ' (SELECT min(s.path COLLATE "C") FROM assistant.sources s WHERE s.doc_id = d.doc_id)'
+            " FROM assistant.documents d WHERE doc_id = %s",
+            (doc_id,),
+        )
+        if not rows:
+            return None
+        title, fmt, text, pages, source = rows[0]
+        return Document(doc_id, source or "", title, text, fmt, pages=[PageSpan(*p) for p in pages])
+
+
+class PostgresDense:
+    """Chunk vectors by inner product (implements ``DenseIndex``): an exact scan below ``exact_below``
+    chunks, as the embedded store searches its smaller segments exactly; the HNSW index above."""
+
+    def __init__(self, session: Session, chunks: int) -> None:
+        self._s = session
+        self._exact = chunks < session.exact_below
+
+    def __len__(self) -> int:
+        return int(self._s.query("SELECT chunks FROM assistant.corpus")[0][0])
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        s = self._s
+        if self._exact:
+            # Ordered by the score, not by the distance operator: no index can serve it, all rows are scored.
+            rows = s.query(
+                "SELECT chunk_id, -(embedding <#> %s) AS score FROM assistant.chunks ORDER BY score DESC LIMIT %s",
+                (query, k),
+                binary=True,
+            )
+            return _best_first(rows)
+        # The HNSW scan looks at ef_search candidates: never fewer than k.
+        ef = max(s.ef_search, k)
+        reading = s.in_transaction()
+        with nullcontext() if reading else s.conn.transaction():
+            if not reading or ef > s.ef_set:
+                s.set_search(ef)
+            # <#> is the negative inner product: ascending is best first.
+            rows = s.query(
+                "SELECT chunk_id, -(embedding <#> %(q)s) FROM assistant.chunks"
+                " ORDER BY embedding <#> %(q)s LIMIT %(k)s",
+                {"q": query, "k": k},
+                binary=True,
+            )
+        return _best_first(rows)
+
+    def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        if len(chunk_ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        rows = self._s.query(
+            "SELECT chunk_id, -(embedding <#> %s) FROM assistant.chunks WHERE chunk_id = ANY(%s)",
+            (query, ids_param(chunk_ids)),
+            binary=True,
+        )
+        return _by_id(chunk_ids, dict(rows), np.nan)
+
+
+class PostgresKeywords:
+    """BM25 over the chunks' terms, computed by the server (implements ``KeywordIndex``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def __len__(self) -> int:
+        return int(self._s.query("SELECT chunks FROM assistant.corpus")[0][0])
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        params = query_params(query)
+        if params is None or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids, scores = _best_first(self._s.query(BM25_SEARCH, {**params, "k": k}))
+        keep = scores > 0
+        return ids[keep], scores[keep]
+
+    def scores(self, query: str, chunk_ids: np.ndarray) -> np.ndarray:
+        params = query_params(query)
+        if params is None or len(chunk_ids) == 0:
+            return np.zeros(len(chunk_ids), dtype=np.float32)
+        found = dict(self._s.query(BM25_SCORES, {**params, "ids": ids_param(chunk_ids)}))
+        return _by_id(chunk_ids, found, 0.0)
+
+
+class PostgresSentences:
+    """Each chunk's best sentence score, in one query (implements ``SentenceScores``)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def best(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        if len(chunk_ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        rows = self._s.query(
+            "SELECT c.chunk_id, max(-(s.embedding <#> %s)) FROM assistant.chunks c"
+            " JOIN assistant.sentences s ON s.doc_id = c.doc_id AND s.idx BETWEEN c.sent_first AND c.sent_last"
+            " WHERE c.chunk_id = ANY(%s) GROUP BY c.chunk_id",
+            (query, ids_param(chunk_ids)),
+            binary=True,
+        )
+        return _by_id(chunk_ids, dict(rows), np.nan)
+
+
+class PostgresView:
+    """One generation, opened for questions (implements ``IndexView``)."""
+
+    def __init__(self, session: Session, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._text = PostgresTexts(session)
+        self._dense = PostgresDense(session, manifest.counts.get("chunks", 0))
+        self._keywords = PostgresKeywords(session)
+        self._sentences = PostgresSentences(session)
+
+    @property
+    def name(self) -> str:
+        return self._manifest.name
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._manifest
+
+    @property
+    def text(self) -> PostgresTexts:
+        return self._text
+
+    @property
+    def dense(self) -> PostgresDense:
+        return self._dense
+
+    @property
+    def keywords(self) -> PostgresKeywords:
+        return self._keywords
+
+    @property
+    def sentences(self) -> PostgresSentences:
+        return self._sentences

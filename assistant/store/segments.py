@@ -1,0 +1,159 @@
+"""Segments: the search structures of a set of chunks, written once into their own folder.
+
+A segment holds its chunk ids (sorted), their vectors (``DenseSegment``) and their BM25 term
+frequencies (``Postings``). The index database is the source of truth; a segment is derived from its
+rows and can be rebuilt from them, which is how a damaged one is repaired. Each file's sha256 is
+recorded with the segment, so a damaged file is found when the segment is opened, not by a wrong answer.
+
+    >>> segment = Segment.build("seg-000004", [(chunk_ids, texts, vectors)], policy)
+    >>> checksum = segment.save(root / "segments")
+    >>> Segment.load(root / "segments", "seg-000004", "flat", {}, checksum)
+
+Search across segments, with chunks removed since a segment was written hidden, is ``SegmentSet``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import KeywordSearch, Postings
+from .dense import AnnPolicy, DenseSegment
+
+IDS = "ids.npy"
+
+
+class SegmentDamaged(Exception):
+    """A segment's files are missing or do not match their recorded checksum."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"segment {name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def _checksum(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        digest.update(path.name.encode())
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.iterdir(), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass
+class Segment:
+    name: str
+    ids: np.ndarray  # sorted chunk ids; row i of ``dense`` and ``postings`` is ids[i]
+    dense: DenseSegment
+    postings: Postings
+
+    @classmethod
+    def build(
+        cls, name: str, batches: Iterable[tuple[np.ndarray, list[str], np.ndarray]], policy: AnnPolicy
+    ) -> Segment:
+        """A segment of the ``(chunk_ids, texts, vectors)`` batches, ids ascending across them (as
+        ``TextStore.segment_rows`` yields them)."""
+        ids: list[np.ndarray] = []
+        vectors: list[np.ndarray] = []
+
+        def texts() -> Iterator[list[str]]:
+            for batch_ids, batch_texts, batch_vectors in batches:
+                ids.append(np.asarray(batch_ids, dtype=np.int64))
+                vectors.append(np.asarray(batch_vectors, dtype=np.float32))
+                yield batch_texts
+
+        postings = Postings.from_batches(texts())
+        all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        if np.any(np.diff(all_ids) <= 0):
+            raise ValueError("a segment's chunk ids must be given in ascending order, each once")
+        dimension = vectors[0].shape[1] if vectors else 0
+        matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
+        return cls(name, all_ids, DenseSegment.build(matrix, policy), postings)
+
+    def save(self, parent: Path) -> str:
+        """Write the segment's folder durably; returns its checksum (to record with it)."""
+        folder = parent / self.name
+        folder.mkdir(parents=True)
+        np.save(folder / IDS, self.ids)
+        self.dense.save(folder)
+        self.postings.save(folder)
+        _fsync_tree(folder)
+        return _checksum(folder)
+
+    @classmethod
+    def load(cls, parent: Path, name: str, kind: str, params: dict, checksum: str) -> Segment:
+        folder = parent / name
+        try:
+            if _checksum(folder) != checksum:
+                raise SegmentDamaged(name, "its files do not match their recorded checksum")
+            ids = np.load(folder / IDS)
+            segment = cls(name, ids, DenseSegment.load(folder, kind, params), Postings.load(folder))
+        except (OSError, ValueError, RuntimeError, EOFError) as exc:
+            raise SegmentDamaged(name, f"{type(exc).__name__}: {exc}") from exc
+        if not (len(segment.dense) == len(segment.postings) == len(ids)):
+            raise SegmentDamaged(name, "its files disagree on the number of chunks")
+        return segment
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(found, rows)``: which of these chunk ids are in the segment, and their rows."""
+        if len(self.ids) == 0:
+            return np.zeros(len(chunk_ids), dtype=bool), np.zeros(0, dtype=np.int64)
+        at = np.clip(np.searchsorted(self.ids, chunk_ids), 0, len(self.ids) - 1)
+        found = self.ids[at] == chunk_ids
+        return found, at[found]
+
+
+class SegmentSet:
+    """The live segments of one generation as one dense index and one keyword index.
+
+    ``removed`` maps a segment's name to the chunk ids removed from it since it was written."""
+
+    def __init__(self, segments: list[Segment], removed: dict[str, np.ndarray]) -> None:
+        self.segments = segments
+        self._hidden = [s.rows(np.asarray(removed.get(s.name, []), dtype=np.int64))[1] for s in segments]
+        self.keywords = KeywordSearch([(s.ids, s.postings, h) for s, h in zip(segments, self._hidden)])
+        self._n = sum(len(s) - len(h) for s, h in zip(segments, self._hidden))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k ``(chunk_ids, scores)`` by inner product over every segment, best first."""
+        ids, scores = [], []
+        for segment, hidden in zip(self.segments, self._hidden):
+            rows, values = segment.dense.search(query, k, hidden)
+            ids.append(segment.ids[rows])
+            scores.append(values)
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        order = np.lexsort((all_ids, -all_scores))[:k]
+        return all_ids[order], all_scores[order]
+
+    def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        """Exact inner products for these chunks (nan for one that is in no segment)."""
+        out = np.full(len(chunk_ids), np.nan, dtype=np.float32)
+        for segment in self.segments:
+            found, rows = segment.rows(chunk_ids)
+            if len(rows):
+                out[found] = segment.dense.scores(query, rows)
+        return out

@@ -38,16 +38,16 @@ seconds = time.perf_counter() - started
 result = {"seconds": seconds, "documents": report.documents_added, "chunks": report.chunks_added,
           "embeddings": report.embeddings_computed}
 if len(sys.argv) > 3:
-    # The model alone on the texts this index holds model vectors of (each document's distinct
-    # sentences), in the same process, batched as the ingest batches them.
+    # The model alone on the texts this index holds model vectors of (each chunk with its heading path,
+    # and each document's distinct sentences), in the same process, batched as the ingest batches them.
     view = assistant.view()
-    ids, _ = view.text.all_chunk_texts()
+    ids, chunk_texts = view.text.all_chunk_texts()
     spans = set()
     for i in range(0, len(ids), 500):
         for records in view.text.chunk_sentences(ids[i : i + 500]).values():
             spans.update((s.doc_id, s.start, s.end) for s in records)
     documents = {d: view.text.document(d).text for d in {doc for doc, _, _ in spans}}
-    texts = [documents[d][a:b] for d, a, b in sorted(spans)]
+    texts = chunk_texts + [documents[d][a:b] for d, a, b in sorted(spans)]
     started = time.perf_counter()
     assistant.embedder.encode(texts, batch_size=assistant.settings.embedding_batch_size)
     result["model_seconds"] = time.perf_counter() - started

@@ -232,6 +232,8 @@ class IngestReport:
     chunks_removed: int = 0
     embeddings_computed: int = 0
     seconds: float = 0.0
+    segments_merged: int = 0
+    merge_seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
 
     @property

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real embedding model (loaded once) and a seed-article index built once."""
+"""Shared fixtures: the real embedding model (loaded once) and a seed-article index built once; the
+PostgreSQL test server (``pg_server``) and both stores as parametrised fixtures (``backends``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import SEEDS
 
-pytest_plugins = ["pg_server"]
+pytest_plugins = ["pg_server", "backends"]
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..embedding import Embedder
 from ..errors import DocumentNotFoundError
 from ..settings import ChunkingSection, ReadingSection, Settings
-from ..store.protocols import Store, StoreWriter
+from ..store.protocols import Merging, Store, StoreWriter
 from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
@@ -187,7 +187,16 @@ class Ingestor:
                 progress(len(files), len(files), "writing index")
             if report.changed:
                 writer.commit()
+        # The new documents are searchable from here; a merge that is due runs after, and is timed apart.
         report.seconds = time.perf_counter() - started
+        if report.changed and isinstance(store, Merging):
+            for merged in store.merge():
+                report.segments_merged += len(merged.replaced)
+                report.merge_seconds += merged.seconds
+                report.notices.append(
+                    f"merged {len(merged.replaced)} index segments into {merged.segment} "
+                    f"({merged.chunks:,} chunks, {merged.kind}) in {merged.seconds:.1f} s"
+                )
         return report
 
     def remove(self, target: str, store: Store) -> IngestReport:
@@ -195,11 +204,12 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         with store.writer(self.chunker_settings, rebuild_stale=False) as writer:
-            sources = writer.sources()
             resolved = str(Path(target).expanduser().resolve())
-            if target in sources or resolved in sources:
-                self._drop_source(writer, target if target in sources else resolved, report)
+            by_path = next((p for p in (target, resolved) if writer.doc_for_source(p) is not None), None)
+            if by_path is not None:
+                self._drop_source(writer, by_path, report)
             else:
+                sources = writer.sources()
                 matches = {d for d in sources.values() if d.startswith(target)} if len(target) >= 8 else set()
                 if len(matches) != 1:
                     raise DocumentNotFoundError(

@@ -11,7 +11,7 @@ merged, as in Lucene.
     >>> postings = Postings.build(["the cat sat", "dogs run"])
     >>> search = KeywordSearch([(np.array([11, 12]), postings, np.zeros(0, dtype=np.int64))])
     >>> search.search("cats", k=1)
-    (array([11]), array([0.46...], dtype=float32))
+    (array([11]), array([0.277...], dtype=float32))
 """
 
 from __future__ import annotations
@@ -88,6 +88,46 @@ class Postings:
         )
 
     @classmethod
+    def merged(cls, parts: list[tuple[Postings, np.ndarray]], rows: int) -> Postings:
+        """The postings of several segments as one of ``rows`` rows, without tokenising again: each
+        part is a segment's postings and where each of its rows goes (-1: dropped, a removed chunk).
+        Equal to ``build`` over the merged rows' texts, up to the order of the terms."""
+        terms: dict[str, int] = {}
+        columns: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        lengths = np.zeros(rows, dtype=np.float32)
+        for postings, target in parts:
+            vocabulary = sorted(postings.terms, key=postings.terms.__getitem__)
+            remap = np.fromiter(
+                (terms.setdefault(t, len(terms)) for t in vocabulary), dtype=np.int64, count=len(vocabulary)
+            )
+            entry_rows = target[postings.rows]
+            keep = entry_rows >= 0
+            columns.append(np.repeat(remap, np.diff(postings.indptr))[keep])
+            targets.append(entry_rows[keep])
+            counts.append(postings.tf[keep])
+            kept = target >= 0
+            lengths[target[kept]] = postings.lengths[kept]
+        column = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        # Terms whose every row was dropped are left out, as ``build`` would never have seen them.
+        used = np.bincount(column, minlength=len(terms)) > 0
+        renumber = np.cumsum(used) - 1
+        column = renumber[column]
+        vocabulary = [t for t, i in sorted(terms.items(), key=lambda item: item[1]) if used[i]]
+        row = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((row, column))
+        indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(column, minlength=len(vocabulary)), out=indptr[1:])
+        return cls(
+            {t: i for i, t in enumerate(vocabulary)},
+            indptr,
+            row[order].astype(np.int32),
+            (np.concatenate(counts) if counts else np.zeros(0, dtype=np.float32))[order],
+            lengths,
+        )
+
+    @classmethod
     def load(cls, directory: Path) -> Postings:
         with np.load(directory / cls.FILE) as data:
             arrays = {name: data[name] for name in ("indptr", "rows", "tf", "lengths")}
@@ -120,52 +160,71 @@ class KeywordSearch:
         self._n = sum(live)
         total = sum(float(p.lengths.sum()) - float(p.lengths[hidden].sum()) for _, p, hidden in segments)
         self._mean_length = total / self._n if self._n else 0.0
-        self._cache: OrderedDict[str, list[np.ndarray] | None] = OrderedDict()
+        self._cache: OrderedDict[str, list[tuple[np.ndarray, np.ndarray]] | None] = OrderedDict()
         self._cache_lock = Lock()
 
     def __len__(self) -> int:
         return self._n
 
-    def _scores(self, query: str) -> list[np.ndarray] | None:
-        """Each segment's scores for every row; None when no query term survives analysis or is known.
-        The last few queries are kept: the retriever asks for the best chunks and then for the scores
-        of other candidates of the same query."""
+    def _scores(self, query: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Each segment's ``(rows, scores)`` of the rows that hold a query term, rows ascending; None
+        when no query term survives analysis or is known. Only the query terms' postings are touched,
+        so a question costs what its terms occur in, not the size of the corpus. The last few queries
+        are kept: the retriever asks for the best chunks and then for the scores of other candidates of
+        the same query."""
         with self._cache_lock:
             if query in self._cache:
                 self._cache.move_to_end(query)
                 return self._cache[query]
         terms = tokenize([query])[0] if self._n else []
-        scores: list[np.ndarray] | None = None
+        scores: list[tuple[np.ndarray, np.ndarray]] | None = None
         # As bm25s, a term repeated in the query counts once per occurrence.
-        known = [t for t in terms if any(p.df(t) for _, p, _ in self._segments)]
-        if known:
-            scores = [np.zeros(len(p), dtype=np.float32) for _, p, _ in self._segments]
-            for term in known:
-                df = sum(p.df(term) for _, p, _ in self._segments)
-                idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))
-                for out, (_, postings, _) in zip(scores, self._segments):
-                    column = postings.terms.get(term)
-                    if column is None:
-                        continue
-                    span = slice(postings.indptr[column], postings.indptr[column + 1])
-                    rows, tf = postings.rows[span], postings.tf[span]
-                    norm = K1 * (1 - B + B * postings.lengths[rows] / self._mean_length)
-                    out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
-            for out, (_, _, hidden) in zip(scores, self._segments):
-                out[hidden] = 0
+        frequencies = [(t, sum(p.df(t) for _, p, _ in self._segments)) for t in terms]
+        weights = [(t, float(np.log(1 + (self._n - df + 0.5) / (df + 0.5)))) for t, df in frequencies if df]
+        if weights:
+            scores = [self._segment_scores(postings, hidden, weights) for _, postings, hidden in self._segments]
         with self._cache_lock:
             self._cache[query] = scores
             while len(self._cache) > 8:
                 self._cache.popitem(last=False)
         return scores
 
+    def _segment_scores(
+        self, postings: Postings, hidden: np.ndarray, weights: list[tuple[str, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rows: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for term, idf in weights:
+            column = postings.terms.get(term)
+            if column is None:
+                continue
+            span = slice(postings.indptr[column], postings.indptr[column + 1])
+            term_rows, tf = postings.rows[span], postings.tf[span]
+            norm = K1 * (1 - B + B * postings.lengths[term_rows] / self._mean_length)
+            rows.append(term_rows)
+            values.append(idf * tf / (tf + norm))
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        every, weight = np.concatenate(rows), np.concatenate(values)
+        if len(every) * 16 < len(postings):
+            # Few rows hold a query term: sort just those.
+            unique, position = np.unique(every, return_inverse=True)
+            summed = np.bincount(position, weights=weight, minlength=len(unique)).astype(np.float32)
+        else:
+            # Common terms: one pass over the segment's rows costs less than sorting their postings.
+            dense = np.bincount(every, weights=weight, minlength=len(postings))
+            unique = np.flatnonzero(dense)
+            summed = dense[unique].astype(np.float32)
+        keep = ~np.isin(unique, hidden) if len(hidden) else slice(None)
+        return unique[keep].astype(np.int64), summed[keep]
+
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to k ``(chunk_ids, scores)`` with a positive score, best first (ties by id)."""
         scores = self._scores(query)
         if scores is None or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids = np.concatenate([ids[s > 0] for (ids, _, _), s in zip(self._segments, scores)])
-        values = np.concatenate([s[s > 0] for s in scores])
+        ids = np.concatenate([ids[rows] for (ids, _, _), (rows, _) in zip(self._segments, scores)])
+        values = np.concatenate([values for _, values in scores])
         if len(ids) > k:
             top = np.argpartition(-values, k - 1)[:k]
             ids, values = ids[top], values[top]
@@ -178,10 +237,11 @@ class KeywordSearch:
         scores = self._scores(query)
         if scores is None or len(chunk_ids) == 0:
             return out
-        for (ids, _, _), values in zip(self._segments, scores):
-            if len(ids) == 0:
+        for (ids, _, _), (rows, values) in zip(self._segments, scores):
+            if len(rows) == 0:
                 continue
-            at = np.clip(np.searchsorted(ids, chunk_ids), 0, len(ids) - 1)
-            found = ids[at] == chunk_ids
+            scored = ids[rows]  # ascending, as rows are
+            at = np.clip(np.searchsorted(scored, chunk_ids), 0, len(scored) - 1)
+            found = scored[at] == chunk_ids
             out[found] = values[at[found]]
         return out

@@ -9,8 +9,8 @@ Rows are positions in the segment (the segment maps them to chunk ids). ``hidden
 removed after the segment was written) never come back from a search.
 
 Why not one FAISS index for the whole corpus: a FAISS file is rewritten whole, so adding one document
-would rewrite every vector. Segments are written once; small ones are merged in the background of an
-ingest, and ``assistant compact`` merges them all.
+would rewrite every vector. Segments are written once and merged a few at a time (``store.index``);
+``assistant compact`` merges them all.
 """
 
 from __future__ import annotations

@@ -5,14 +5,18 @@ Layout of an index directory::
     store.sqlite (-wal, -shm)   documents, sources, chunks and sentences with their vectors; the
                                 manifest, the segment list and the removed chunks (``TextStore``)
     segments/seg-000012/        one segment's chunk ids, vectors (exact or ANN) and BM25 postings
-    .lock                       held by the one writer
+    merging/                    a merge being built (``merge``)
+    .lock, .merge-lock          held by the one writer, and by the one merger
 
 A write costs what it adds or removes: an ingest inserts its documents' rows and writes one new
 segment for their chunks; a removal deletes rows and lists the chunks as removed (searches hide them).
 Both commit in one SQLite transaction together with the new segment list and the generation number,
-so a killed ingest leaves the last committed state, and nothing else. Small segments are merged as
-ingests go (a few of similar size at a time, so each chunk is rewritten a logarithmic number of
-times); ``compact`` merges them all. Chunk ids come from a counter that only grows.
+so a killed ingest leaves the last committed state, and nothing else. Segments are merged a few of
+similar size at a time, so each chunk is rewritten a logarithmic number of times, and by their
+postings and stored vectors, so nothing is tokenised or embedded twice. An ingest's commit merges
+only what stays below the size that gets an ANN index; a larger merge (``merge``) is built after the
+commit, outside the writer lock, while questions and other ingests go on. ``compact`` merges them
+all. Chunk ids come from a counter that only grows.
 
 A reader runs each question inside one read transaction (``reading``): the segments it searches and the
 rows it reads are those of one generation, whatever a writer commits meanwhile. A segment whose files
@@ -30,10 +34,12 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import shutil
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -51,6 +57,9 @@ from .segments import Segment, SegmentDamaged, SegmentSet
 from .textstore import TextStore
 
 SEGMENTS = "segments"
+# Where ``merge`` builds a segment before committing it into ``segments/`` (cleared by the next merge).
+_MERGING = "merging"
+_MERGED = "merged"
 # Formats 1 and 2 kept a full copy of the index per generation (gen-NNNNNN folders named by CURRENT).
 _LEGACY_CURRENT = "CURRENT"
 # ``PRAGMA quick_check`` reads every page: a second or two per GB. A process checks the database when it
@@ -204,22 +213,48 @@ class EmbeddedWriter:
     def commit(self, merge: list[str] | None = None) -> str:
         """Write a segment for the new chunks (merged with others as ``_merge_plan`` decides, or with
         the segments named in ``merge``), then commit everything in one transaction; returns the
-        generation's name."""
-        store, text = self._store, self._text
-        live = {name: rows for name, rows, *_ in text.segments()}
-        removed = text.removed_counts()
+        generation's name. Merges decided here stay below the size that gets an ANN index, so that an
+        ingest costs what it adds; larger ones are left to ``EmbeddedStore.merge``."""
+        text = self._text
+        retokenise: list[str] = []
         if merge is None:
-            merge = _merge_plan(
-                {name: rows - removed.get(name, 0) for name, rows in live.items()},
-                text.unsegmented_count(),
-                store.merge_factor,
-                {name: removed.get(name, 0) / rows for name, rows in live.items() if rows},
-            )
+            merge = self._store.merge_plan(text, new_rows=text.unsegmented_count())
         if self.manifest.sparse != analyzer():
             # Stop words or stemming changed since the postings were written: re-tokenise them all.
-            merge = sorted(live)
+            merge = retokenise = [name for name, *_ in text.segments()]
         if merge or text.unsegmented_count():
-            self._write_segment(merge)
+            self._write_segment(merge, retokenise)
+        return self._finish()
+
+    def install(self, replaced: list[str], built: Path, segment: Segment, checksum: str) -> str:
+        """Commit a segment built from ``replaced`` outside this writer (``EmbeddedStore.merge``) in
+        their place; chunks removed from them meanwhile stay hidden in it. Returns its name."""
+        text, store = self._text, self._store
+        name = self._next_segment_name()
+        removed = text.removed()
+        gone = np.concatenate([removed.get(n, np.zeros(0, dtype=np.int64)) for n in replaced])
+        hidden = gone[segment.rows(gone)[0]].tolist()
+        target = store.segments_dir / name
+        store.segments_dir.mkdir(exist_ok=True)
+        built.rename(target)
+        self._written.append(target)
+        _fsync_dir(store.segments_dir)
+        text.replace_segments(
+            replaced,
+            name,
+            len(segment),
+            segment.dense.kind,
+            segment.dense.params,
+            checksum,
+            self.generation,
+            new=False,
+            hidden=hidden,
+        )
+        self._finish()
+        return name
+
+    def _finish(self) -> str:
+        text = self._text
         self.manifest.generation = self.generation
         self.manifest.updated_at = now()
         self.manifest.counts = self._counts
@@ -233,12 +268,15 @@ class EmbeddedWriter:
         self.committed = True
         return self.manifest.name
 
-    def _write_segment(self, merge: list[str]) -> None:
+    def _next_segment_name(self) -> str:
+        number = int(self._text.meta("next_segment") or 1)
+        self._text.set_meta("next_segment", str(number + 1))
+        return f"seg-{number:06d}"
+
+    def _write_segment(self, merge: list[str], retokenise: list[str]) -> None:
         text, store = self._text, self._store
-        number = int(text.meta("next_segment") or 1)
-        text.set_meta("next_segment", str(number + 1))
-        name = f"seg-{number:06d}"
-        segment = Segment.build(name, text.segment_rows(merge), store.policy)
+        name = self._next_segment_name()
+        segment = store.build_segment(text, name, merge, retokenise)
         if len(segment) == 0:
             text.retire(merge, self.generation)
             return
@@ -263,19 +301,62 @@ def _level(rows: int, factor: int) -> int:
     return level
 
 
-def _merge_plan(live: dict[str, int], new_rows: int, factor: int, removed_share: dict[str, float]) -> list[str]:
-    """The segments to merge with the new chunks: those of the new segment's size class and below once
-    ``factor`` of them would stand together (each chunk is then rewritten about log_factor(n) times),
-    and any segment that has lost most of its chunks to removals."""
+def _merge_plan(
+    live: dict[str, int],
+    factor: int,
+    removed_share: dict[str, float],
+    new_rows: int | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    """The segments to merge: those of one size class and below once ``factor`` of them would stand
+    together (each chunk is then rewritten about log_factor(n) times), and any segment that has lost
+    most of its chunks to removals. ``new_rows``: chunks an ingest is adding, which count as one more
+    segment and are merged with the chosen ones. ``limit``: the merged segment stays below that many
+    rows (the merges that would pass it are left for later)."""
     chosen = {name for name, share in removed_share.items() if share > 0.5}
-    total = new_rows + sum(live[n] for n in chosen)
+    total = (new_rows or 0) + sum(live[n] for n in chosen)
+    group = 1 if new_rows is not None or chosen else 0
+    if limit is not None and total >= limit:
+        return []
+    if not group:
+        # No group to start from: the lowest size class with ``factor`` segments, and those below it.
+        levels = Counter(_level(rows, factor) for rows in live.values())
+        full = [level for level, count in levels.items() if count >= factor]
+        if not full:
+            return []
+        chosen = {n for n, rows in live.items() if _level(rows, factor) <= min(full)}
+        total, group = sum(live[n] for n in chosen), 1
+        if limit is not None and total >= limit:
+            return []
     while True:
         level = _level(total, factor)
         crowd = [n for n, rows in live.items() if n not in chosen and _level(rows, factor) <= level]
-        if len(crowd) + 1 < factor:
+        if len(crowd) + group < factor:
+            return sorted(chosen)
+        grown = total + sum(live[n] for n in crowd)
+        if limit is not None and grown >= limit:
             return sorted(chosen)
         chosen.update(crowd)
-        total += sum(live[n] for n in crowd)
+        total, group = grown, 1
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """One merge run by ``EmbeddedStore.merge``: the segments it replaced and what it wrote."""
+
+    replaced: list[str]
+    segment: str
+    chunks: int
+    kind: str
+    seconds: float
 
 
 class EmbeddedStore:
@@ -580,6 +661,128 @@ class EmbeddedStore:
         text.clear()
         text.retire([name for name, *_ in text.segments()], writer.generation)
         return writer
+
+    # -- segments and merges --------------------------------------------------------------------------
+
+    def merge_plan(self, text: TextStore, new_rows: int | None) -> list[str]:
+        """The segments to merge now: with an ingest's ``new_rows``, only merges that stay below the
+        ANN size (cheap: flat vectors and postings); without, whatever is due (``merge``)."""
+        live = {name: rows for name, rows, *_ in text.segments()}
+        removed = text.removed_counts()
+        return _merge_plan(
+            {name: rows - removed.get(name, 0) for name, rows in live.items()},
+            self.merge_factor,
+            {name: removed.get(name, 0) / rows for name, rows in live.items() if rows},
+            new_rows,
+            self.policy.min_rows if new_rows is not None else None,
+        )
+
+    def build_segment(
+        self, text: TextStore, name: str, merge: list[str], retokenise: list[str], new: bool = True
+    ) -> Segment:
+        """A segment of the chunks in no segment yet (``new``) and of the live chunks of ``merge``:
+        their terms come from their segments' postings (those in ``retokenise``, or whose files are
+        damaged, are tokenised again from their text) and their vectors from the database."""
+        checksums = {segment: checksum for segment, *_, checksum in text.segments()}
+        retokenise = list(retokenise)
+        kept: list[tuple[str, tuple[np.ndarray, Postings]]] = []
+        for segment in merge:
+            if segment in retokenise:
+                continue
+            try:
+                kept.append((segment, Segment.load_terms(self.segments_dir, segment, checksums[segment])))
+            except SegmentDamaged:
+                retokenise.append(segment)
+        return Segment.build(
+            name,
+            text.segment_rows(retokenise, new=new),
+            self.policy,
+            [terms for _, terms in kept],
+            text.segment_vectors([segment for segment, _ in kept]),
+        )
+
+    def merge(self) -> list[Merged]:
+        """Run the merges that ingests leave for later, those whose segment gets an ANN index. Each is
+        built from one read transaction's generation without the writer lock, so questions and ingests
+        go on meanwhile, then committed in place of the segments it merged (chunks removed from them
+        meanwhile stay hidden); if ``compact`` or a repair replaced one of them first, it is dropped.
+        One process merges at a time: another finds it busy and returns at once."""
+        done: list[Merged] = []
+        if not self.path.is_file():
+            return done
+        with self._merge_lock() as acquired:
+            while acquired and (merged := self._merge_once()) is not None:
+                done.append(merged)
+        return done
+
+    def _merge_once(self) -> Merged | None:
+        started = time.perf_counter()
+        built = self._build_merge()
+        if built is None:
+            return None
+        name = self._install_merge(*built)
+        if name is None:
+            return None
+        plan, segment, _ = built
+        return Merged(plan, name, len(segment), segment.dense.kind, time.perf_counter() - started)
+
+    def _build_merge(self) -> tuple[list[str], Segment, str] | None:
+        """The due merge's segments, and the segment built from them (saved under ``merging/``)."""
+        work = self.root / _MERGING
+        shutil.rmtree(work, ignore_errors=True)
+        text = TextStore.open(self.root)
+        try:
+            text.begin()
+            manifest = Manifest.from_json(text.meta("manifest"), self.root)
+            # After an analyzer change the next ingest re-tokenises every segment; merging first is waste.
+            plan = self.merge_plan(text, new_rows=None) if manifest and manifest.sparse == analyzer() else []
+            if not plan:
+                return None
+            segment = self.build_segment(text, _MERGED, plan, [], new=False)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.root, exc) from exc
+        finally:
+            text.close()
+        return plan, segment, segment.save(work)
+
+    def _install_merge(self, plan: list[str], segment: Segment, checksum: str) -> str | None:
+        """Commit a built merge in place of ``plan``; None (and the build dropped) when one of those
+        segments is gone since."""
+        work = self.root / _MERGING
+        with self._lock():
+            text = TextStore.open(self.root, writable=True)
+            try:
+                manifest = Manifest.from_json(text.meta("manifest"), self.root)
+                if manifest is None:
+                    return None
+                self._sweep(text, manifest.generation)
+                text.begin(write=True)
+                if not set(plan) <= {name for name, *_ in text.segments()}:
+                    return None
+                writer = EmbeddedWriter(self, text, manifest)
+                try:
+                    return writer.install(plan, work / _MERGED, segment, checksum)
+                except BaseException:
+                    writer.discard()
+                    raise
+            except sqlite3.DatabaseError as exc:
+                raise damaged(self.root, exc) from exc
+            finally:
+                text.close()
+                shutil.rmtree(work, ignore_errors=True)
+
+    @contextmanager
+    def _merge_lock(self) -> Iterator[bool]:
+        with open(self.root / ".merge-lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def compact(self) -> Manifest:
         """Merge every segment into one, dropping removed chunks for good (an ANN index is built when

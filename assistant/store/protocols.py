@@ -14,12 +14,12 @@ with one query instead of shipping whole score arrays:
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from ..types import Chunk, Document, DocumentInfo
-from .index import Repaired
+from .index import Merged, Repaired
 from .manifest import Manifest
 from .textstore import ChunkRecord, SentenceRecord
 
@@ -157,3 +157,13 @@ class Store(Protocol):
     def size_bytes(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Merging(Protocol):
+    """A store whose ingests leave large merges for later (the embedded store's segments; a database
+    server maintains its own indexes). ``Ingestor.run`` runs them once its ingest is committed."""
+
+    def merge(self) -> list[Merged]:
+        """Run the merges that are due; returns what each did (none when nothing was due)."""
+        ...

@@ -65,10 +65,18 @@ class Segment:
 
     @classmethod
     def build(
-        cls, name: str, batches: Iterable[tuple[np.ndarray, list[str], np.ndarray]], policy: AnnPolicy
+        cls,
+        name: str,
+        batches: Iterable[tuple[np.ndarray, list[str], np.ndarray]],
+        policy: AnnPolicy,
+        kept: Iterable[tuple[np.ndarray, Postings]] = (),
+        kept_vectors: Iterable[tuple[np.ndarray, np.ndarray]] = (),
     ) -> Segment:
-        """A segment of the ``(chunk_ids, texts, vectors)`` batches, ids ascending across them (as
-        ``TextStore.segment_rows`` yields them)."""
+        """A segment of the ``(chunk_ids, texts, vectors)`` batches, whose texts are tokenised here, and
+        of the chunks of ``kept`` segments (merged): each one's ``(chunk_ids, postings)`` as written,
+        with ``kept_vectors``, ``(chunk_ids, vectors)`` batches of those of their chunks still live.
+        Each input is in ascending id order (as ``TextStore`` yields rows); a merge does not tokenise
+        again, and a kept chunk that is not live is dropped."""
         ids: list[np.ndarray] = []
         vectors: list[np.ndarray] = []
 
@@ -79,12 +87,42 @@ class Segment:
                 yield batch_texts
 
         postings = Postings.from_batches(texts())
-        all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        if np.any(np.diff(all_ids) <= 0):
+        fresh = sum(len(i) for i in ids)
+        for batch_ids, batch_vectors in kept_vectors:
+            ids.append(np.asarray(batch_ids, dtype=np.int64))
+            vectors.append(np.asarray(batch_vectors, dtype=np.float32))
+        every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        order = np.argsort(every, kind="stable")
+        all_ids = every[order]
+        if np.any(np.diff(all_ids) <= 0) or np.any(np.diff(every[:fresh]) <= 0):
             raise ValueError("a segment's chunk ids must be given in ascending order, each once")
         dimension = vectors[0].shape[1] if vectors else 0
-        matrix = np.concatenate(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
+        matrix = np.concatenate(vectors)[order] if vectors else np.zeros((0, dimension), dtype=np.float32)
+        kept = list(kept)
+        if kept:
+            position = np.empty(len(every), dtype=np.int64)
+            position[order] = np.arange(len(every))
+            parts = [(postings, position[:fresh])]
+            for segment_ids, segment_postings in kept:
+                at = np.clip(np.searchsorted(all_ids, segment_ids), 0, max(len(all_ids) - 1, 0))
+                live = all_ids[at] == segment_ids if len(all_ids) else np.zeros(len(segment_ids), dtype=bool)
+                parts.append((segment_postings, np.where(live, at, -1)))
+            postings = Postings.merged(parts, len(all_ids))
         return cls(name, all_ids, DenseSegment.build(matrix, policy), postings)
+
+    @staticmethod
+    def load_terms(parent: Path, name: str, checksum: str) -> tuple[np.ndarray, Postings]:
+        """A segment's chunk ids and postings, checked against its checksum: what a merge needs of it."""
+        folder = parent / name
+        try:
+            if _checksum(folder) != checksum:
+                raise SegmentDamaged(name, "its files do not match their recorded checksum")
+            ids, postings = np.load(folder / IDS), Postings.load(folder)
+        except (OSError, ValueError, EOFError) as exc:
+            raise SegmentDamaged(name, f"{type(exc).__name__}: {exc}") from exc
+        if len(ids) != len(postings):
+            raise SegmentDamaged(name, "its files disagree on the number of chunks")
+        return ids, postings
 
     def save(self, parent: Path) -> str:
         """Write the segment's folder durably; returns its checksum (to record with it)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -304,12 +305,14 @@ class TextStore:
     def unsegmented_count(self) -> int:
         return self._query("SELECT COUNT(*) FROM chunks WHERE segment IS NULL")[0][0]
 
-    def segment_rows(self, names: list[str], batch: int = 10_000):
-        """``(chunk_ids, texts, vectors)`` in batches, of the live chunks of these segments and of the
-        chunks in no segment yet: what a new segment replacing them holds. Texts are what BM25
+    def segment_rows(self, names: list[str], batch: int = 10_000, new: bool = True):
+        """``(chunk_ids, texts, vectors)`` in batches, of the live chunks of these segments and (``new``)
+        of the chunks in no segment yet: what a new segment replacing them holds. Texts are what BM25
         indexes: the heading path, then the text."""
         marks = ",".join("?" * len(names))
-        where = f"segment IS NULL OR segment IN ({marks})" if names else "segment IS NULL"
+        where = " OR ".join((["segment IS NULL"] if new else []) + ([f"segment IN ({marks})"] if names else []))
+        if not where:
+            return
         with self._lock:
             cursor = self._db.execute(
                 f"SELECT chunk_id, heading, text, vector FROM chunks WHERE {where} ORDER BY chunk_id", tuple(names)
@@ -319,14 +322,43 @@ class TextStore:
                 vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), -1)
                 yield ids, [with_heading(r[1], r[2]) for r in rows], vectors
 
+    def segment_vectors(self, names: list[str], batch: int = 10_000):
+        """``(chunk_ids, vectors)`` in batches, of the live chunks of these segments, in id order: what a
+        merge reads of the chunks whose terms it takes from their segments' postings."""
+        if not names:
+            return
+        marks = ",".join("?" * len(names))
+        with self._lock:
+            cursor = self._db.execute(
+                f"SELECT chunk_id, vector FROM chunks WHERE segment IN ({marks}) ORDER BY chunk_id", tuple(names)
+            )
+            while rows := cursor.fetchmany(batch):
+                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+                yield ids, vectors
+
     def replace_segments(
-        self, replaced: list[str], name: str, rows: int, kind: str, params: dict, checksum: str, generation: int
+        self,
+        replaced: list[str],
+        name: str,
+        rows: int,
+        kind: str,
+        params: dict,
+        checksum: str,
+        generation: int,
+        new: bool = True,
+        hidden: Sequence[int] = (),
     ) -> None:
-        """Make segment ``name`` hold the chunks of ``replaced`` and those in no segment yet; the
-        replaced segments are retired (their folders are deleted by a later writer)."""
+        """Make segment ``name`` hold the chunks of ``replaced`` and (``new``) those in no segment yet;
+        the replaced segments are retired (their folders are deleted by a later writer). ``hidden``:
+        chunks removed from ``replaced`` after the new segment was built from them, which its files
+        hold and searches must keep hiding."""
         marks = ",".join("?" * len(replaced))
-        where = f"segment IS NULL OR segment IN ({marks})" if replaced else "segment IS NULL"
-        self._execute(f"UPDATE chunks SET segment = ? WHERE {where}", (name, *replaced))
+        where = " OR ".join((["segment IS NULL"] if new else []) + ([f"segment IN ({marks})"] if replaced else []))
+        if where:
+            self._execute(f"UPDATE chunks SET segment = ? WHERE {where}", (name, *replaced))
+        with self._lock:
+            self._db.executemany("UPDATE removed SET segment = ? WHERE chunk_id = ?", [(name, int(c)) for c in hidden])
         self.retire(replaced, generation)
         self._execute(
             "INSERT INTO segments (name, rows, kind, params, checksum, generation) VALUES (?,?,?,?,?,?)",

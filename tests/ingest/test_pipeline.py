@@ -1,4 +1,6 @@
-"""Incremental, atomic ingestion with broken files reported and skipped."""
+"""Incremental, atomic ingestion with broken files reported and skipped, on both stores (``backends``)
+wherever the store keeps what an ingest changes; a killed ingest process on the embedded index alone
+(tests/store/test_postgres_store.py kills one writing to PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,28 @@ import threading
 from pathlib import Path
 
 import pytest
+from backends import Backend
 from support import ROOT, SEED_FILE, make_docx, make_pdf
 
 from assistant import Assistant
 
+# Where each store fails halfway through a write, after the new rows are in its transaction: the
+# embedded store writing the new segment's files, PostgreSQL writing the manifest as it commits.
+INSIDE_A_WRITE = {
+    "embedded": "assistant.store.bm25.Postings.save",
+    "postgres": "assistant.store.postgres.write.set_meta",
+}
+
 
 def _chunk_texts(assistant: Assistant) -> list[str]:
-    return assistant.view().text.all_chunk_texts()[1]
+    """Every live chunk's text, through the protocols both stores implement: an exact dense search for
+    as many chunks as the index holds returns each of them."""
+    view = assistant.view()
+    ids, _ = view.dense.search(assistant.embedder.encode(["anything"])[0], k=len(view.dense))
+    return [record.text for record in view.text.chunks(ids.tolist()).values()]
 
 
-def test_every_format_is_indexed_and_answerable(tmp_path):
+def test_every_format_is_indexed_and_answerable(store_backend, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "lighthouse.txt").write_text("The Kestrel Point lighthouse was built in 1871 by Ada Morrow.")
@@ -27,7 +41,7 @@ def test_every_format_is_indexed_and_answerable(tmp_path):
     (docs / "canal.html").write_text("<html><body><p>The Velden canal is nine kilometres long.</p></body></html>")
     make_pdf(docs / "bridge.pdf", ["Intro page about rivers.", "The Harrow bridge has seven arches."])
     make_docx(docs / "choir.docx", "Choir", ["The village choir rehearses every Thursday evening."])
-    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant = store_backend.open(create=True)
     report = assistant.ingest([docs])
     assert report.files_read == 5 and not report.skipped
     assert {d.format for d in assistant.documents()} == {"text", "markdown", "html", "pdf", "docx"}
@@ -39,21 +53,21 @@ def test_every_format_is_indexed_and_answerable(tmp_path):
     assert "Ada Morrow" in answer.text and answer.citations[0].source.endswith("lighthouse.txt")
 
 
-def test_reingest_unchanged_computes_no_embeddings(fresh_seed_index):
-    assistant = Assistant.open(fresh_seed_index)
+def test_reingest_unchanged_computes_no_embeddings(fresh_seed_backend):
+    assistant = fresh_seed_backend.open()
     before = assistant.info()["generation"]
     report = assistant.ingest([SEED_FILE.parent])
     assert report.files_unchanged == 1 and report.embeddings_computed == 0 and report.chunks_added == 0
     assert assistant.info()["generation"] == before
 
 
-def test_changed_file_replaces_old_chunks_and_prune_removes_gone_files(tmp_path):
+def test_changed_file_replaces_old_chunks_and_prune_removes_gone_files(store_backend, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     note = docs / "note.txt"
     note.write_text("The ferry to Orrin Island leaves at seven in the morning.")
     (docs / "other.txt").write_text("The museum is closed on Mondays.")
-    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant = store_backend.open(create=True)
     assistant.ingest([docs])
 
     note.write_text("The ferry to Orrin Island now leaves at nine in the morning.")
@@ -70,12 +84,12 @@ def test_changed_file_replaces_old_chunks_and_prune_removes_gone_files(tmp_path)
     assert [Path(s).name for d in assistant.documents() for s in d.sources] == ["note.txt"]
 
 
-def test_duplicate_content_is_stored_once_with_both_names(tmp_path):
+def test_duplicate_content_is_stored_once_with_both_names(store_backend, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("Identical content about the granary roof.")
     (docs / "b.txt").write_text("Identical content about the granary roof.")
-    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant = store_backend.open(create=True)
     report = assistant.ingest([docs])
     assert report.documents_added == 1 and report.sources_added == 2
     (document,) = assistant.documents()
@@ -103,11 +117,11 @@ def test_broken_files_are_skipped_and_the_rest_indexed(tmp_path):
     assert "twelve tonnes" in assistant.ask("How heavy is the observatory dome?").text
 
 
-def test_broken_new_version_keeps_the_old_one(tmp_path):
+def test_broken_new_version_keeps_the_old_one(store_backend, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     make_pdf(docs / "plan.pdf", ["The new library opens in March."])
-    assistant = Assistant.open(tmp_path / "index", create=True)
+    assistant = store_backend.open(create=True)
     assistant.ingest([docs])
     (docs / "plan.pdf").write_bytes(b"%PDF-1.7 truncated")
     report = assistant.ingest([docs])
@@ -115,24 +129,29 @@ def test_broken_new_version_keeps_the_old_one(tmp_path):
     assert "March" in assistant.ask("When does the new library open?").text
 
 
-def test_failure_inside_a_write_leaves_the_old_generation(fresh_seed_index, tmp_path, monkeypatch):
-    assistant = Assistant.open(fresh_seed_index)
-    before = assistant.info()["generation"]
-    segments = sorted(p.name for p in (fresh_seed_index / "segments").iterdir())
+def test_failure_inside_a_write_leaves_the_old_generation(fresh_seed_backend, tmp_path, monkeypatch):
+    assistant = fresh_seed_backend.open()
+    before = assistant.info()
+    files = _files(fresh_seed_backend)
     extra = tmp_path / "extra.txt"
     extra.write_text("A document that will never be committed.")
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    # Fails halfway through writing the new segment's files, after the rows are in the transaction.
-    monkeypatch.setattr("assistant.store.bm25.Postings.save", explode)
+    monkeypatch.setattr(INSIDE_A_WRITE[fresh_seed_backend.name], explode)
     with pytest.raises(RuntimeError, match="disk full"):
         assistant.ingest([extra])
-    assert assistant.info()["generation"] == before
-    assert sorted(p.name for p in (fresh_seed_index / "segments").iterdir()) == segments
-    reopened = Assistant.open(fresh_seed_index)
-    assert len(reopened.documents()) == 1 and reopened.info()["chunks"] == assistant.info()["chunks"]
+    assert assistant.info()["generation"] == before["generation"]
+    assert _files(fresh_seed_backend) == files
+    reopened = fresh_seed_backend.open()
+    assert len(reopened.documents()) == 1 and reopened.info()["chunks"] == before["chunks"]
+    assert "never be committed" not in " ".join(_chunk_texts(reopened))
+
+
+def _files(backend: Backend) -> list[str]:
+    """The embedded index's segment files (a failed write leaves none behind); a server keeps no files."""
+    return sorted(p.name for p in (Path(backend.location) / "segments").iterdir()) if backend.name == "embedded" else []
 
 
 # ``assistant ingest`` with its progress as plain lines ("done total") the test can act on.

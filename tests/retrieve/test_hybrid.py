@@ -1,43 +1,43 @@
-"""Hybrid retrieval: exact scores for every candidate, sentence-aware dense scores, fusion by config."""
+"""Hybrid retrieval: exact scores for every candidate, sentence-aware dense scores, fusion by config;
+on both stores (``backends``), which compute those scores each in their own way."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant import Assistant
-
 QUESTION = "Who chairs the National Committee for Counter Trafficking?"
 
 
-def test_every_candidate_carries_exact_dense_sentence_and_bm25_scores(seed_assistant):
-    passages = seed_assistant.retrieve(QUESTION, top_k=20)
+def test_every_candidate_carries_exact_dense_sentence_and_bm25_scores(seed_backend_assistant):
+    passages = seed_backend_assistant.retrieve(QUESTION, top_k=20)
     assert len(passages) > 3
     for p in passages:
         assert p.dense_rank is not None and p.dense_score is not None and p.sentence_score is not None
     assert any(p.bm25_rank is not None for p in passages)
 
 
-def test_sentence_score_is_the_best_sentence_of_that_chunk(seed_assistant):
+def test_sentence_score_is_the_best_sentence_of_that_chunk(seed_backend_assistant):
     """Recomputed from scratch: the chunk's own sentences, embedded now, against the question."""
-    passage = seed_assistant.retrieve(QUESTION, top_k=1)[0]
-    sentences = seed_assistant.view().text.chunk_sentences([passage.chunk_id])[passage.chunk_id]
-    document = seed_assistant.document_text(passage.doc_id)
+    assistant = seed_backend_assistant
+    passage = assistant.retrieve(QUESTION, top_k=1)[0]
+    sentences = assistant.view().text.chunk_sentences([passage.chunk_id])[passage.chunk_id]
+    document = assistant.document_text(passage.doc_id)
     texts = [document[s.start : s.end] for s in sentences]
-    vectors = seed_assistant.embedder.encode(texts)
-    question = seed_assistant.embedder.encode([QUESTION])[0]
+    vectors = assistant.embedder.encode(texts)
+    question = assistant.embedder.encode([QUESTION])[0]
     assert passage.sentence_score == pytest.approx(float((vectors @ question).max()), abs=1e-3)
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.4, 1.0])
-def test_dense_score_mixes_chunk_and_best_sentence(seed_index, weight):
-    assistant = Assistant.open(seed_index, retrieval_mode="dense", sentence_weight=weight)
+def test_dense_score_mixes_chunk_and_best_sentence(seed_backend, weight):
+    assistant = seed_backend.open(retrieval_mode="dense", sentence_weight=weight)
     for p in assistant.retrieve(QUESTION, top_k=5):
         assert p.fused_score == pytest.approx((1 - weight) * p.dense_score + weight * p.sentence_score, abs=1e-5)
 
 
-def test_fusion_is_chosen_by_configuration(seed_index):
-    convex = Assistant.open(seed_index, fusion="convex", top_k=50).retrieve(QUESTION)
-    rrf = Assistant.open(seed_index, fusion="rrf", rrf_k=60).retrieve(QUESTION, top_k=50)
+def test_fusion_is_chosen_by_configuration(seed_backend):
+    convex = seed_backend.open(fusion="convex", top_k=50).retrieve(QUESTION)
+    rrf = seed_backend.open(fusion="rrf", rrf_k=60).retrieve(QUESTION, top_k=50)
     for passages in (convex, rrf):
         assert "Counter Trafficking" in passages[0].text
     # Reciprocal rank fusion is bounded by the weights over (rrf_k + 1); the convex mix is a mean of

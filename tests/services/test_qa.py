@@ -1,4 +1,6 @@
-"""Answers on the seed article: correct, cited to quoted sentences, abstaining when it should."""
+"""Answers on the seed article: correct, cited to quoted sentences, abstaining when it should; on both
+stores (``backends``) where the store supplies what the answer is made of (passages, sentences,
+sources), on the embedded one alone for the refusals that come before any read."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from support import SEED_FILE
 from assistant import InvalidQuestionError
 
 
-def test_interior_minister_claim_is_cited_to_the_seed(seed_assistant):
-    answer = seed_assistant.ask("What did the interior minister claim?")
+def test_interior_minister_claim_is_cited_to_the_seed(seed_backend_assistant):
+    answer = seed_backend_assistant.ask("What did the interior minister claim?")
     assert answer.found
     assert "Sar Sokha" in answer.text and "no trafficking crime bosses" in answer.text
     first = answer.citations[0]
@@ -21,28 +23,28 @@ def test_interior_minister_claim_is_cited_to_the_seed(seed_assistant):
     assert "[1]" in answer.text
 
 
-def test_who_chairs_the_committee(seed_assistant):
-    answer = seed_assistant.ask("Who chairs the National Committee for Counter Trafficking?")
+def test_who_chairs_the_committee(seed_backend_assistant):
+    answer = seed_backend_assistant.ask("Who chairs the National Committee for Counter Trafficking?")
     assert answer.found and "Sokha" in answer.citations[0].quote
 
 
-def test_victim_numbers_were_not_disclosed(seed_assistant):
-    answer = seed_assistant.ask("How many trafficking victims were reported?")
+def test_victim_numbers_were_not_disclosed(seed_backend_assistant):
+    answer = seed_backend_assistant.ask("How many trafficking victims were reported?")
     assert answer.found
     assert "No statistics" in answer.text
 
 
 @pytest.mark.parametrize("question", ["Who won the football World Cup?", "What is the boiling point of mercury?"])
-def test_unrelated_questions_abstain_with_closest_passages(seed_assistant, question):
-    answer = seed_assistant.ask(question)
+def test_unrelated_questions_abstain_with_closest_passages(seed_backend_assistant, question):
+    answer = seed_backend_assistant.ask(question)
     assert not answer.found
     assert answer.citations == []
     assert "don't contain an answer" in answer.text
     assert answer.passages, "the closest passages are still offered"
 
 
-def test_passages_explain_why_they_were_retrieved(seed_assistant):
-    answer = seed_assistant.ask("Who chairs the NCCT?")
+def test_passages_explain_why_they_were_retrieved(seed_backend_assistant):
+    answer = seed_backend_assistant.ask("Who chairs the NCCT?")
     top = answer.passages[0]
     assert top.fused_score > 0 and (top.dense_rank or top.bm25_rank)
     scores = [p.fused_score for p in answer.passages]
@@ -50,26 +52,26 @@ def test_passages_explain_why_they_were_retrieved(seed_assistant):
     assert set(answer.timings) >= {"embed", "retrieve", "answer", "total"}
 
 
-def test_mode_and_top_k_apply_per_call(seed_assistant):
-    dense = seed_assistant.ask("Who chairs the NCCT?", mode="dense", top_k=2)
+def test_mode_and_top_k_apply_per_call(seed_backend_assistant):
+    dense = seed_backend_assistant.ask("Who chairs the NCCT?", mode="dense", top_k=2)
     assert len(dense.passages) == 2 and all(p.bm25_rank is None for p in dense.passages)
-    bm25 = seed_assistant.ask("Who chairs the NCCT?", mode="bm25")
+    bm25 = seed_backend_assistant.ask("Who chairs the NCCT?", mode="bm25")
     assert all(p.dense_rank is None for p in bm25.passages)
-    assert seed_assistant.settings.retrieval_mode == "hybrid"
+    assert seed_backend_assistant.settings.retrieval_mode == "hybrid"
 
 
-def test_followup_uses_the_history(seed_assistant):
-    first = seed_assistant.ask("What did the interior minister claim?")
+def test_followup_uses_the_history(seed_backend_assistant):
+    first = seed_backend_assistant.ask("What did the interior minister claim?")
     history = [
         {"role": "user", "content": "What did the interior minister claim?"},
         {"role": "assistant", "content": first.text},
     ]
-    answer = seed_assistant.ask("What did he say about foreign criminals?", history=history)
+    answer = seed_backend_assistant.ask("What did he say about foreign criminals?", history=history)
     assert answer.found
     assert "interior minister" in answer.retrieval_query
     assert "foreign criminals" in answer.text
     # The same pair given as tuples works too.
-    again = seed_assistant.ask(
+    again = seed_backend_assistant.ask(
         "What did he say about foreign criminals?", history=[(history[0]["content"], first.text)]
     )
     assert again.text == answer.text

@@ -1,5 +1,6 @@
 """The stages QAService composes, each run on its own over the seed index with the real model:
-query building, candidate collection, and the answerer protocols that replace attribute probing."""
+query building, candidate collection (on both stores, which supply the sentences), and the answerer
+protocols that replace attribute probing."""
 
 from __future__ import annotations
 
@@ -38,12 +39,13 @@ def test_a_follow_up_adds_a_standalone_query_from_the_history(seed_assistant):
     assert [q.text for q in written.queries] == ["What did he report?", written.retrieval_query]
 
 
-def test_candidates_are_the_quotable_sentences_of_the_answer_passages_once_each(seed_assistant):
-    passages = seed_assistant.retrieve("What did the interior minister claim?", top_k=10)
-    candidates = CandidateCollector(seed_assistant.settings.answering).run(seed_assistant.view().text, passages)
+def test_candidates_are_the_quotable_sentences_of_the_answer_passages_once_each(seed_backend_assistant):
+    assistant = seed_backend_assistant
+    passages = assistant.retrieve("What did the interior minister claim?", top_k=10)
+    candidates = CandidateCollector(assistant.settings.answering).run(assistant.view().text, passages)
     keys = [(c.doc_id, c.index) for c in candidates]
     assert len(keys) == len(set(keys)) > 0
-    assert {c.passage_rank for c in candidates} <= set(range(seed_assistant.settings.answering.passages))
+    assert {c.passage_rank for c in candidates} <= set(range(assistant.settings.answering.passages))
     for c in candidates:
         assert c.passage.text[c.start - c.passage.start : c.end - c.passage.start] == c.text
 

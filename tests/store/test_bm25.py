@@ -109,3 +109,29 @@ def test_the_analyzer_fingerprint_is_the_tokenizers_and_stable_across_processes(
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == analyzer()
+
+
+def _terms(postings: Postings) -> dict[str, list[tuple[int, float]]]:
+    """Each term's (row, frequency) entries: postings compared regardless of column order."""
+    out = {}
+    for term, column in postings.terms.items():
+        span = slice(postings.indptr[column], postings.indptr[column + 1])
+        out[term] = list(zip(postings.rows[span].tolist(), postings.tf[span].tolist()))
+    return out
+
+
+def test_merged_postings_equal_postings_built_from_the_merged_texts():
+    """Merging segments' postings (interleaved ids, a removed chunk dropped) gives what tokenising the
+    surviving chunks again would, so a merge need not tokenise."""
+    groups = [[10, 40], [20, 50, 60], [30]]
+    dropped = 50  # removed since its segment was written; its terms go with it
+    merged_ids = sorted(i for group in groups for i in group if i != dropped)
+    parts = []
+    for ids in groups:
+        target = np.array([merged_ids.index(i) if i != dropped else -1 for i in ids], dtype=np.int64)
+        parts.append((Postings.build([CHUNKS[i] for i in ids]), target))
+    merged = Postings.merged(parts, len(merged_ids))
+    built = Postings.build([CHUNKS[i] for i in merged_ids])
+    assert _terms(merged) == _terms(built)
+    np.testing.assert_array_equal(merged.lengths, built.lengths)
+    assert "club" not in merged.terms, "a term only the dropped chunk had is gone"

@@ -14,6 +14,7 @@ from support import SEED_FILE, read_manifest, write_manifest
 
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError
 from assistant.store.bm25 import Postings
+from assistant.store.index import EmbeddedStore, _merge_plan
 
 TOPICS = [
     "The tram depot has nine tracks and a paint shop for the old carriages.",
@@ -164,6 +165,71 @@ def test_small_segments_are_merged_as_ingests_go(tmp_path):
     assert live <= folders and len(folders - live) <= 3, "merged-away segments are deleted by the next writer"
     for question, expected in (("ferry cars", "ferry"), ("choir Thursday", "choir"), ("whale skeleton", "whale")):
         assert expected in assistant.retrieve(question, top_k=1)[0].text
+
+
+def test_an_ingest_merges_only_below_the_ann_size_and_leaves_larger_merges_for_after():
+    """The merge inside an ingest's commit stays cheap (flat segments); a merge that would build an
+    ANN index is due for ``merge``, which runs after the ingest is committed."""
+    small = {f"s{i}": 5 for i in range(9)}
+    assert _merge_plan(small, 10, {}, new_rows=5) == sorted(small)
+    assert _merge_plan(small, 10, {}, new_rows=5, limit=40) == []
+    assert _merge_plan(small, 10, {}) == [], "nine segments of one class are not yet due"
+    assert _merge_plan({**small, "s9": 5}, 10, {}) == sorted([*small, "s9"])
+    # Nine small ones merge into one of their class's neighbours' size, but not up into the big class.
+    crowded = {**{f"b{i}": 50 for i in range(9)}, **{f"s{i}": 5 for i in range(9)}}
+    assert _merge_plan(crowded, 10, {}, new_rows=5, limit=100) == sorted(f"s{i}" for i in range(9))
+    assert _merge_plan(crowded, 10, {}, new_rows=5) == sorted(crowded)
+    assert _merge_plan({"a": 100, "b": 3}, 10, {"a": 0.6}, new_rows=1, limit=50) == [], "a big rewrite waits"
+
+
+def test_ingests_one_at_a_time_end_with_one_ann_segment_merged_after_the_commit(tmp_path):
+    paths = _write(tmp_path / "docs", TOPICS[:9])
+    exact = Assistant.open(tmp_path / "exact", create=True)
+    exact.ingest(paths)
+    assistant = Assistant.open(tmp_path / "index", create=True, merge_factor=3, ann_min_chunks=4)
+    reports = [assistant.ingest([path]) for path in paths]
+    assert [r.segments_merged for r in reports] == [0] * 8 + [3], [r.notices for r in reports]
+    assert any("into seg-" in notice and "hnsw" in notice for notice in reports[-1].notices)
+    (segment,) = assistant.info()["segments"]
+    assert (segment["chunks"], segment["kind"]) == (9, "hnsw")
+    assert _ranking(assistant) == _ranking(exact)
+
+
+def test_a_merge_built_while_a_document_is_removed_keeps_it_hidden(tmp_path):
+    """A merge is built without the writer lock; a removal committed meanwhile stays in force when the
+    merged segment replaces the old ones, and ``compact`` then drops the chunk for good."""
+    paths = _write(tmp_path / "docs", TOPICS[:6])
+    apart = Assistant.open(tmp_path / "index", create=True, merge_factor=100)
+    for pair in range(0, len(paths), 2):  # two chunks a segment: one removal does not rewrite it
+        apart.ingest(paths[pair : pair + 2])
+    store = Assistant.open(tmp_path / "index", merge_factor=3).library.store
+    assert isinstance(store, EmbeddedStore)
+    built = store._build_merge()
+    assert built is not None and len(built[0]) == 3
+    apart.remove(str(paths[2].resolve()))  # the ferry, while the merge is being built
+    name = store._install_merge(*built)
+    assert name is not None and [s["name"] for s in apart.info()["segments"]] == [name]
+    assert all("ferry" not in p.text for p in apart.retrieve("How many cars does the ferry carry?", top_k=20))
+    assert "choir" in apart.retrieve("When does the choir rehearse?", top_k=1)[0].text
+    apart.compact()
+    fresh = Assistant.open(tmp_path / "fresh", create=True)
+    fresh.ingest([p for i, p in enumerate(paths) if i != 2])
+    assert _ranking(apart) == _ranking(fresh)
+
+
+def test_a_merge_whose_segments_were_compacted_meanwhile_is_dropped(tmp_path):
+    paths = _write(tmp_path / "docs", TOPICS[:4])
+    apart = Assistant.open(tmp_path / "index", create=True, merge_factor=100)
+    for path in paths:
+        apart.ingest([path])
+    store = Assistant.open(tmp_path / "index", merge_factor=3).library.store
+    assert isinstance(store, EmbeddedStore)
+    built = store._build_merge()
+    assert built is not None
+    compacted = apart.compact()["segments"]
+    assert store._install_merge(*built) is None
+    assert apart.info()["segments"] == compacted
+    assert not (tmp_path / "index" / "merging").exists()
 
 
 def test_large_segments_get_the_configured_ann_index(tmp_path):

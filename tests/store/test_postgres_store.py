@@ -197,6 +197,26 @@ def test_it_ranks_exactly_as_the_embedded_index(postgres_database, embedded):
     assert inside[0].tolist() == outside[0].tolist() and np.allclose(inside[1], outside[1])
 
 
+def test_the_hnsw_index_is_made_when_the_chunks_reach_ann_min_chunks(postgres_database, embedded):
+    """Below ann_min_chunks the chunks are searched exactly and no HNSW index is kept up to date; the
+    commit that brings them to that number makes it, and the ranking stays the embedded index's."""
+    reference, paths = embedded
+
+    def has_index() -> bool:
+        with psycopg.connect(postgres_database) as conn:
+            return bool(
+                (conn.execute("SELECT to_regclass('assistant.chunks_embedding') IS NOT NULL").fetchone() or ())[0]
+            )
+
+    assistant = _open(postgres_database, ann_min_chunks=len(TOPICS))
+    assistant.ingest(paths[:4])
+    assert not has_index() and [s["kind"] for s in assistant.info()["segments"]] == ["flat"]
+    assistant.ingest(paths[4:])
+    assert has_index() and [s["kind"] for s in assistant.info()["segments"]] == ["hnsw"]
+    _assert_same_ranking(assistant, reference)
+    _statistics_in_step(postgres_database)
+
+
 def test_bm25_matches_the_embedded_formula_on_awkward_terms(postgres_database):
     """Terms repeated beyond the 256 positions a tsvector keeps, a term too long for a lexeme, quotes,
     digits and accents: the scores equal the embedded BM25's over the same texts."""

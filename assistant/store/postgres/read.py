@@ -199,10 +199,17 @@ class PostgresDense:
 
 
 class PostgresKeywords:
-    """BM25 over the chunks' terms, computed by the server (implements ``KeywordIndex``)."""
+    """BM25 over the chunks' terms, computed by the server (implements ``KeywordIndex``).
 
-    def __init__(self, session: Session) -> None:
+    With ``snapshot`` (a view of one read transaction, where no score can change) the scores the last
+    search found are kept: the retriever asks for its candidates' scores right after searching, and
+    the BM25 query is the costly one. Only the candidates the search did not return are scored again,
+    and none when it returned fewer than k (every chunk holding a query term was among them)."""
+
+    def __init__(self, session: Session, snapshot: bool) -> None:
         self._s = session
+        self._snapshot = snapshot
+        self._found: tuple[str, dict[int, float], bool] | None = None  # query, scores, all chunks found
 
     def __len__(self) -> int:
         return int(self._s.query("SELECT chunks FROM assistant.corpus")[0][0])
@@ -211,7 +218,10 @@ class PostgresKeywords:
         params = query_params(query)
         if params is None or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids, scores = _best_first(self._s.query(BM25_SEARCH, {**params, "k": k}))
+        rows = self._s.query(BM25_SEARCH, {**params, "k": k})
+        if self._snapshot:
+            self._found = (query, dict(rows), len(rows) < k)
+        ids, scores = _best_first(rows)
         keep = scores > 0
         return ids[keep], scores[keep]
 
@@ -219,7 +229,13 @@ class PostgresKeywords:
         params = query_params(query)
         if params is None or len(chunk_ids) == 0:
             return np.zeros(len(chunk_ids), dtype=np.float32)
-        found = dict(self._s.query(BM25_SCORES, {**params, "ids": ids_param(chunk_ids)}))
+        found: dict[int, float] = {}
+        complete = False
+        if self._found is not None and self._found[0] == query:
+            _, found, complete = self._found
+        rest = [c for c in ids_param(chunk_ids) if c not in found]
+        if rest and not complete:
+            found = {**found, **dict(self._s.query(BM25_SCORES, {**params, "ids": rest}))}
         return _by_id(chunk_ids, found, 0.0)
 
 
@@ -243,13 +259,14 @@ class PostgresSentences:
 
 
 class PostgresView:
-    """One generation, opened for questions (implements ``IndexView``)."""
+    """One generation, opened for questions (implements ``IndexView``): with ``snapshot``, that of one
+    read transaction; without, whatever is committed when each query runs."""
 
-    def __init__(self, session: Session, manifest: Manifest) -> None:
+    def __init__(self, session: Session, manifest: Manifest, snapshot: bool) -> None:
         self._manifest = manifest
         self._text = PostgresTexts(session)
         self._dense = PostgresDense(session, manifest.counts.get("chunks", 0))
-        self._keywords = PostgresKeywords(session)
+        self._keywords = PostgresKeywords(session, snapshot)
         self._sentences = PostgresSentences(session)
 
     @property

@@ -27,6 +27,7 @@ from .schema import (
     TABLES,
     create_hnsw,
     get_meta,
+    has_hnsw,
     has_schema,
     migrate,
     missing,
@@ -56,7 +57,8 @@ class PostgresStore:
     consistent transactions (``reading``), one writer at a time across every process (``writer``).
 
     Dense search is exact below ``exact_below`` chunks (the embedded store's ``ann_min_chunks``) and
-    uses the HNSW index (``hnsw_m``, ``hnsw_ef_construction``, searched with ``hnsw_ef_search``) above.
+    uses the HNSW index (``hnsw_m``, ``hnsw_ef_construction``, searched with ``hnsw_ef_search``) above,
+    which the commit that brings the chunks to ``exact_below`` makes (or ``compact``, when missing).
     """
 
     def __init__(
@@ -175,7 +177,7 @@ class PostgresStore:
                     self._retokenize(manifest)
                     continue
                 session.set_search(self.hnsw_ef_search)
-                return PostgresView(session, manifest)
+                return PostgresView(session, manifest, snapshot=True)
             except BaseException:
                 rollback(session.conn)
                 raise
@@ -194,7 +196,7 @@ class PostgresStore:
                 manifest = self._manifest(session)
         except psycopg.OperationalError as exc:
             raise unreachable(self.where, exc) from exc
-        return PostgresView(session, manifest)
+        return PostgresView(session, manifest, snapshot=False)
 
     def _retokenize(self, manifest: Manifest) -> None:
         """The stop words or the stemmer changed since the terms were written, so a question's terms
@@ -221,6 +223,15 @@ class PostgresStore:
         params = {**built, "ef_search": self.hnsw_ef_search}
         return [{"name": "chunks", "chunks": chunks, "kind": "hnsw", "params": params}]
 
+    def _committing(self, conn: psycopg.Connection, chunks: int) -> list[dict]:
+        """As a writer commits: make the HNSW index when the chunks have reached the number from which it
+        is searched (in the writer's transaction, which readers do not wait for), and return what the
+        manifest lists as segments."""
+        if chunks >= self.exact_below and not has_hnsw(conn):
+            conn.execute(create_hnsw("chunks_embedding", self.hnsw_m, self.hnsw_ef_construction))
+            set_meta(conn, "hnsw", json.dumps(self._hnsw_params()))
+        return self._segments(conn, chunks)
+
     def _lock_writes(self, conn: psycopg.Connection, session_level: bool = False) -> None:
         """Wait (up to ``lock_timeout``) for the database's writer lock: until the transaction ends, or
         with ``session_level`` until the connection closes."""
@@ -238,7 +249,7 @@ class PostgresStore:
         conn.execute("SELECT set_config('lock_timeout', '0', %s)", (local,))
 
     def _migrate(self, conn: psycopg.Connection) -> None:
-        migrate(conn, self.where, self.identity.dimension, self.hnsw_m, self.hnsw_ef_construction)
+        migrate(conn, self.where, self.identity.dimension)
 
     @contextmanager
     def writer(self, chunker: dict, rebuild_stale: bool = True) -> Iterator[PostgresWriter]:
@@ -274,7 +285,7 @@ class PostgresStore:
             sparse=analyzer(),
         )
         if manifest is None:
-            writer = PostgresWriter(conn, fresh, self._segments)
+            writer = PostgresWriter(conn, fresh, self._committing)
             dimension = get_meta(conn, "dimension")
             if dimension is not None and int(dimension) != self.identity.dimension:
                 self._fit_dimension(conn, writer)
@@ -285,11 +296,11 @@ class PostgresStore:
             manifest.embedding = asdict(self.identity)
             if rebuild_stale:
                 manifest.chunker = chunker
-            writer = PostgresWriter(conn, manifest, self._segments)
+            writer = PostgresWriter(conn, manifest, self._committing)
             if manifest.sparse != analyzer():
                 writer.retokenize()
             return writer
-        writer = PostgresWriter(conn, fresh, self._segments)
+        writer = PostgresWriter(conn, fresh, self._committing)
         writer.rebuild_reason, writer.stale_sources = reason, sorted(writer.sources())
         writer.clear()
         return writer
@@ -298,20 +309,20 @@ class PostgresStore:
         """Tables made for another model's vectors, which never held an index (no manifest was ever
         committed), take this model's dimension."""
         writer.clear()
-        conn.execute("DROP INDEX assistant.chunks_embedding")
+        conn.execute("DROP INDEX IF EXISTS assistant.chunks_embedding")
+        conn.execute("DELETE FROM assistant.meta WHERE key = 'hnsw'")
         for table in ("chunks", "sentences"):
             conn.execute(
                 sql.SQL("ALTER TABLE assistant.{} ALTER COLUMN embedding TYPE vector({})").format(
                     sql.Identifier(table), sql.Literal(self.identity.dimension)
                 )
             )
-        conn.execute(create_hnsw("chunks_embedding", self.hnsw_m, self.hnsw_ef_construction))
         set_meta(conn, "dimension", str(self.identity.dimension))
-        set_meta(conn, "hnsw", json.dumps(self._hnsw_params()))
 
     def compact(self) -> Manifest:
-        """Rebuild the HNSW index (with the configured parameters, if they changed) without blocking
-        questions, and VACUUM ANALYZE the tables; returns the manifest of the new generation."""
+        """Rebuild the HNSW index (with the configured parameters, if they changed; made if the chunks
+        are searched by it and it is missing) without blocking questions, and VACUUM ANALYZE the tables;
+        returns the manifest of the new generation."""
         conn = self._connect()
         try:
             if not has_schema(conn) or get_meta(conn, "manifest") is None:
@@ -322,7 +333,11 @@ class PostgresStore:
             if manifest is None:
                 raise IndexNotFoundError(f"No index at {self.where}; nothing to compact.")
             check_compatible(manifest, self.identity, self.where)
-            if json.loads(get_meta(conn, "hnsw") or "{}") != self._hnsw_params():
+            if not has_hnsw(conn):
+                if manifest.counts.get("chunks", 0) >= self.exact_below:
+                    conn.execute(create_hnsw("chunks_embedding", self.hnsw_m, self.hnsw_ef_construction, True))
+                    set_meta(conn, "hnsw", json.dumps(self._hnsw_params()))
+            elif json.loads(get_meta(conn, "hnsw") or "{}") != self._hnsw_params():
                 conn.execute("DROP INDEX CONCURRENTLY IF EXISTS assistant.chunks_embedding_new")
                 conn.execute(create_hnsw("chunks_embedding_new", self.hnsw_m, self.hnsw_ef_construction, True))
                 with conn.transaction():

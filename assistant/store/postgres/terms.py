@@ -76,26 +76,31 @@ def query_params(query: str) -> dict | None:
 # idf = ln(1 + (N - df + 0.5) / (df + 0.5)), a query term counted once per occurrence (as bm25s), and
 # tf / (tf + k1 (1 - b + b len / mean len)), all in double precision. Each matched row's tsvector is cut
 # to the query's lexemes (setweight marks them, ts_filter keeps them) before it is unnested.
+# Both steps are MATERIALIZED so that each matched row's tsvector is read and cut once: inlined, the
+# plan cached for the prepared statement (which cannot see how many rows match) joins the query terms
+# first and cuts every matched tsvector once per term, 8 times slower on SciFact (12,266 chunks).
 _BM25 = """
 WITH query AS (
     SELECT term, count(*) AS occurrences FROM unnest(%(terms)s::text[]) AS term GROUP BY term
-), weights AS (
+), weights AS MATERIALIZED (
     SELECT query.term,
            query.occurrences * ln(1 + (corpus.chunks - terms.df + 0.5::float8) / (terms.df + 0.5::float8)) AS idf,
            corpus.terms::float8 / corpus.chunks AS mean_length
     FROM query JOIN assistant.terms USING (term) CROSS JOIN assistant.corpus
     WHERE corpus.chunks > 0
+), matched AS MATERIALIZED (
+    SELECT c.chunk_id, c.n_terms, t.lexeme, t.tf
+    FROM assistant.chunks c
+    CROSS JOIN LATERAL (
+        SELECT lexeme, COALESCE((c.tf_overflow ->> lexeme)::float8, cardinality(positions)) AS tf
+        FROM unnest(ts_filter(setweight(c.tsv, 'A', %(terms)s::text[]), '{{a}}'))
+    ) t
+    WHERE c.tsv @@ %(match)s::tsquery AND {where}
 )
-SELECT c.chunk_id,
-       sum(w.idf * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * c.n_terms / w.mean_length)))::float8 AS score
-FROM assistant.chunks c
-CROSS JOIN LATERAL (
-    SELECT lexeme, COALESCE((c.tf_overflow ->> lexeme)::float8, cardinality(positions)) AS tf
-    FROM unnest(ts_filter(setweight(c.tsv, 'A', %(terms)s::text[]), '{{a}}'))
-) t
-JOIN weights w ON w.term = t.lexeme
-WHERE c.tsv @@ %(match)s::tsquery AND {where}
-GROUP BY c.chunk_id
+SELECT m.chunk_id,
+       sum(w.idf * m.tf / (m.tf + %(k1)s * (1 - %(b)s + %(b)s * m.n_terms / w.mean_length)))::float8 AS score
+FROM matched m JOIN weights w ON w.term = m.lexeme
+GROUP BY m.chunk_id
 """
-BM25_SEARCH = sql.SQL(_BM25 + " ORDER BY score DESC, c.chunk_id LIMIT %(k)s").format(where=sql.SQL("true"))
+BM25_SEARCH = sql.SQL(_BM25 + " ORDER BY score DESC, m.chunk_id LIMIT %(k)s").format(where=sql.SQL("true"))
 BM25_SCORES = sql.SQL(_BM25).format(where=sql.SQL("c.chunk_id = ANY(%(ids)s)"))

@@ -3,6 +3,11 @@ database's writer lock for it), which keeps the BM25 statistics in step with eve
 deletes: each term's document frequency (``assistant.terms``), and the number of chunks and of terms
 (``assistant.corpus``). Removed chunks so leave no trace in any score, unlike the embedded store's
 segments, which count them until a merge.
+
+The writer adds up its changes to those statistics and applies them once, as it commits: updated
+document by document, a common term's row would get a new version per document inside one
+transaction, none of them reclaimable until it ends, and each update would walk all the versions
+before it (a 5,000-document ingest spent most of its time there).
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from ..textstore import TextStore
 from .schema import set_meta
 from .terms import chunk_terms, pg_text, terms_literal
 
-# What the manifest lists as segments, given the connection and the number of chunks.
+# Called as the writer commits, with the connection and the number of chunks: what the manifest lists
+# as segments (the store makes the HNSW index first when the chunks have reached the number that needs it).
 Segments = Callable[[psycopg.Connection, int], list[dict]]
 
 
@@ -39,6 +45,9 @@ class PostgresWriter:
         self.rebuild_reason: str | None = None
         self.stale_sources: list[str] = []
         self._counts = dict(manifest.counts) or {"documents": 0, "sources": 0, "chunks": 0, "sentences": 0}
+        # Changes to the BM25 statistics not yet applied: per term, and the corpus's chunks and terms.
+        self._df: Counter[str] = Counter()
+        self._corpus = [0, 0]
 
     def _query(self, statement, params=None) -> list[tuple]:
         return self._conn.execute(statement, params).fetchall()
@@ -123,14 +132,9 @@ class PostgresWriter:
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s, %s)",
                 rows,
             )
-        if df:
-            terms = sorted(df)
-            conn.execute(
-                "INSERT INTO assistant.terms (term, df) SELECT * FROM unnest(%s::text[], %s::int[])"
-                " ON CONFLICT (term) DO UPDATE SET df = terms.df + excluded.df",
-                (terms, [df[t] for t in terms]),
-            )
-        conn.execute("UPDATE assistant.corpus SET chunks = chunks + %s, terms = terms + %s", (len(chunks), total_terms))
+        self._df.update(df)
+        self._corpus[0] += len(chunks)
+        self._corpus[1] += total_terms
         self._count(documents=1, chunks=len(chunks), sentences=len(spans))
         return ids
 
@@ -160,25 +164,10 @@ class PostgresWriter:
             " WHERE c.doc_id = %s GROUP BY t.lexeme",
             (doc_id,),
         )
-        if gone:
-            terms = [t for t, _ in gone]
-            # First the terms no chunk holds any more, then the others' counts (not the other way round).
-            conn.execute(
-                "DELETE FROM assistant.terms USING unnest(%s::text[], %s::int[]) AS gone(term, n)"
-                " WHERE terms.term = gone.term AND terms.df <= gone.n",
-                (terms, [n for _, n in gone]),
-            )
-            conn.execute(
-                "UPDATE assistant.terms SET df = terms.df - gone.n"
-                " FROM unnest(%s::text[], %s::int[]) AS gone(term, n)"
-                " WHERE terms.term = gone.term AND terms.df > gone.n",
-                (terms, [n for _, n in gone]),
-            )
+        self._df.subtract(dict(gone))
         removed = self._query("DELETE FROM assistant.chunks WHERE doc_id = %s RETURNING chunk_id, n_terms", (doc_id,))
-        conn.execute(
-            "UPDATE assistant.corpus SET chunks = chunks - %s, terms = terms - %s",
-            (len(removed), sum(n for _, n in removed)),
-        )
+        self._corpus[0] -= len(removed)
+        self._corpus[1] -= sum(n for _, n in removed)
         sentences = conn.execute("DELETE FROM assistant.sentences WHERE doc_id = %s", (doc_id,)).rowcount
         conn.execute("DELETE FROM assistant.sources WHERE doc_id = %s", (doc_id,))
         documents = conn.execute("DELETE FROM assistant.documents WHERE doc_id = %s", (doc_id,)).rowcount
@@ -195,6 +184,8 @@ class PostgresWriter:
             self._conn.execute(sql.SQL("DELETE FROM assistant.{}").format(sql.Identifier(table)))
         self._conn.execute("UPDATE assistant.corpus SET chunks = 0, terms = 0")
         self._counts = {"documents": 0, "sources": 0, "chunks": 0, "sentences": 0}
+        self._df.clear()
+        self._corpus = [0, 0]
 
     def retokenize(self, batch: int = 5000) -> None:
         """Write every chunk's terms anew (the stop words or the stemmer changed), batch by batch."""
@@ -224,9 +215,42 @@ class PostgresWriter:
             "UPDATE assistant.corpus SET chunks = (SELECT count(*) FROM assistant.chunks),"
             " terms = (SELECT COALESCE(sum(n_terms), 0) FROM assistant.chunks)"
         )
+        # Recounted from the chunks, this writer's own included.
+        self._df.clear()
+        self._corpus = [0, 0]
+
+    def _apply_statistics(self) -> None:
+        """Apply the changes to the BM25 statistics: first drop the terms no chunk holds any more, then
+        change the counts of the others, then add the new terms."""
+        changed = sorted(term for term, n in self._df.items() if n)
+        if changed:
+            params = (changed, [self._df[term] for term in changed])
+            self._conn.execute(
+                "DELETE FROM assistant.terms USING unnest(%s::text[], %s::int[]) AS delta(term, n)"
+                " WHERE terms.term = delta.term AND terms.df + delta.n <= 0",
+                params,
+            )
+            self._conn.execute(
+                "UPDATE assistant.terms SET df = terms.df + delta.n"
+                " FROM unnest(%s::text[], %s::int[]) AS delta(term, n) WHERE terms.term = delta.term",
+                params,
+            )
+            self._conn.execute(
+                "INSERT INTO assistant.terms (term, df)"
+                " SELECT term, n FROM unnest(%s::text[], %s::int[]) AS delta(term, n) WHERE n > 0"
+                " ON CONFLICT (term) DO NOTHING",
+                params,
+            )
+        if any(self._corpus):
+            self._conn.execute(
+                "UPDATE assistant.corpus SET chunks = chunks + %s, terms = terms + %s", tuple(self._corpus)
+            )
+        self._df.clear()
+        self._corpus = [0, 0]
 
     def commit(self) -> str:
         """Make everything written live in one transaction; returns the generation's name."""
+        self._apply_statistics()
         self.manifest.generation = self.generation
         self.manifest.updated_at = now()
         self.manifest.counts = self._counts

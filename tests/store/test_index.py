@@ -232,6 +232,23 @@ def test_a_merge_whose_segments_were_compacted_meanwhile_is_dropped(tmp_path):
     assert not (tmp_path / "index" / "merging").exists()
 
 
+def test_a_merge_left_half_built_by_a_crash_is_cleared_by_the_next_one(tmp_path):
+    paths = _write(tmp_path / "docs", TOPICS[:3])
+    apart = Assistant.open(tmp_path / "index", create=True, merge_factor=100)
+    for path in paths:
+        apart.ingest([path])
+    leftover = tmp_path / "index" / "merging" / "merged"
+    leftover.mkdir(parents=True)
+    (leftover / "ids.npy").write_bytes(b"half a file")
+    store = Assistant.open(tmp_path / "index", merge_factor=3).library.store
+    assert isinstance(store, EmbeddedStore)
+    (merged,) = store.merge()
+    assert len(merged.replaced) == 3 and merged.chunks == 3
+    assert not (tmp_path / "index" / "merging").exists()
+    assert [s["name"] for s in apart.info()["segments"]] == [merged.segment]
+    assert "ferry" in apart.retrieve("How many cars does the ferry carry?", top_k=1)[0].text
+
+
 def test_large_segments_get_the_configured_ann_index(tmp_path):
     paths = _write(tmp_path / "docs", TOPICS)
     exact = Assistant.open(tmp_path / "exact", create=True)

@@ -761,10 +761,19 @@ class EmbeddedStore:
                     return None
                 writer = EmbeddedWriter(self, text, manifest)
                 try:
-                    return writer.install(plan, work / _MERGED, segment, checksum)
+                    name = writer.install(plan, work / _MERGED, segment, checksum)
                 except BaseException:
                     writer.discard()
                     raise
+                # The merged-away folders go now rather than at the next write (at a million chunks they
+                # are gigabytes): a reader still loading them finds one missing and starts again at the
+                # new generation (``_begin``: a segment that is no longer live is not repaired).
+                for old in plan:
+                    shutil.rmtree(self.segments_dir / old, ignore_errors=True)
+                text.begin(write=True)
+                text.forget_retired(plan)
+                text.commit()
+                return name
             except sqlite3.DatabaseError as exc:
                 raise damaged(self.root, exc) from exc
             finally:

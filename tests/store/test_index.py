@@ -246,6 +246,7 @@ def test_a_merge_left_half_built_by_a_crash_is_cleared_by_the_next_one(tmp_path)
     assert len(merged.replaced) == 3 and merged.chunks == 3
     assert not (tmp_path / "index" / "merging").exists()
     assert [s["name"] for s in apart.info()["segments"]] == [merged.segment]
+    assert [p.name for p in (tmp_path / "index" / "segments").iterdir()] == [merged.segment], "old ones deleted"
     assert "ferry" in apart.retrieve("How many cars does the ferry carry?", top_k=1)[0].text
 
 

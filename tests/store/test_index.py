@@ -15,6 +15,7 @@ from support import SEED_FILE, read_manifest, write_manifest
 from assistant import Assistant, IndexMismatchError, IndexNotFoundError
 from assistant.store.bm25 import Postings
 from assistant.store.index import EmbeddedStore, _merge_plan
+from assistant.store.segments import SegmentDamaged
 
 TOPICS = [
     "The tram depot has nine tracks and a paint shop for the old carriages.",
@@ -248,6 +249,28 @@ def test_a_merge_left_half_built_by_a_crash_is_cleared_by_the_next_one(tmp_path)
     assert [s["name"] for s in apart.info()["segments"]] == [merged.segment]
     assert [p.name for p in (tmp_path / "index" / "segments").iterdir()] == [merged.segment], "old ones deleted"
     assert "ferry" in apart.retrieve("How many cars does the ferry carry?", top_k=1)[0].text
+
+
+def test_a_reader_loading_merged_away_segments_starts_again_at_the_new_generation(tmp_path):
+    """A merge deletes the segments it replaced at once; a reader whose transaction still sees them
+    finds one missing, is not "repaired" (it is no longer live) and reads the merged generation."""
+    paths = _write(tmp_path / "docs", TOPICS[:3])
+    apart = Assistant.open(tmp_path / "index", create=True, merge_factor=100)
+    for path in paths:
+        apart.ingest([path])
+    reader = Assistant.open(tmp_path / "index").library.store
+    assert isinstance(reader, EmbeddedStore)
+    text = reader._reader()
+    text.begin()
+    text.meta("manifest")  # SQLite takes the transaction's snapshot at its first read: three segments
+    (merged,) = Assistant.open(tmp_path / "index", merge_factor=3).library.store.merge()
+    with pytest.raises(SegmentDamaged) as damage:
+        reader._load(text)
+    text.rollback()
+    reader._repair(damage.value)
+    assert reader.repaired is None
+    with reader.reading() as view:
+        assert [s["name"] for s in view.manifest.segments] == [merged.segment] and len(view.dense) == 3
 
 
 def test_large_segments_get_the_configured_ann_index(tmp_path):

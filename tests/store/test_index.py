@@ -258,8 +258,7 @@ def test_a_reader_loading_merged_away_segments_starts_again_at_the_new_generatio
     apart = Assistant.open(tmp_path / "index", create=True, merge_factor=100)
     for path in paths:
         apart.ingest([path])
-    reader = Assistant.open(tmp_path / "index").library.store
-    assert isinstance(reader, EmbeddedStore)
+    reader = EmbeddedStore(tmp_path / "index", apart.embedder.identity)  # has loaded nothing yet
     text = reader._reader()
     text.begin()
     text.meta("manifest")  # SQLite takes the transaction's snapshot at its first read: three segments

@@ -17,11 +17,13 @@ from pathlib import Path
 from .answer.base import Answerer, AnswerRequest
 from .embedding import Embedder, load_embedder
 from .ingest.pipeline import ProgressCallback
+from .ingest.uploads import store_uploads
 from .services import Library, QAService
+from .services.uploads import ingest_uploads
 from .settings import Settings
 from .store.index import Repaired
 from .store.protocols import IndexView, Store
-from .types import Answer, Document, DocumentInfo, IngestReport, Passage
+from .types import MB, Answer, ChunkInfo, Document, DocumentInfo, IngestReport, Passage, UploadLimits, UploadResult
 
 
 class Assistant:
@@ -83,6 +85,41 @@ class Assistant:
     ) -> IngestReport:
         return self.library.reindex(also, progress, background)
 
+    # -- uploads (the UI's Documents tab and the API take files the same way) ---------------------
+
+    @property
+    def upload_dir(self) -> Path:
+        """Where uploads are kept, so that a re-index finds them: ``<index_dir>/uploads``."""
+        return Path(self.settings.index_dir) / "uploads"
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        ui = self.settings.ui
+        return UploadLimits(
+            max_files=ui.max_upload_files,
+            max_file_bytes=int(ui.max_upload_mb * MB),
+            max_total_bytes=int(ui.max_upload_total_mb * MB),
+        )
+
+    def store_uploads(
+        self,
+        files: Sequence[str | Path],
+        names: Sequence[str] | None = None,
+        upload_dir: Path | None = None,
+        limits: UploadLimits | None = None,
+    ) -> UploadResult:
+        """Check uploaded files (type, size, count; ``names`` are the names their sender gave) and copy
+        the accepted ones into ``upload_dir`` (default ``upload_dir``) under safe names; each refused
+        one is listed with the reason. Index them with ``ingest_uploads``."""
+        return store_uploads(files, upload_dir or self.upload_dir, limits or self.upload_limits, names)
+
+    def ingest_uploads(
+        self, stored: UploadResult, progress: ProgressCallback | None = None, background: bool = False
+    ) -> IngestReport:
+        """Index what ``store_uploads`` accepted. If the ingest fails, the files it stored are deleted
+        again; files that could not be read are deleted too, so a re-index does not retry them."""
+        return ingest_uploads(self.library, stored, progress, background)
+
     def remove(self, target: str, delete_from: str | Path | None = None) -> IngestReport:
         return self.library.remove(target, delete_from)
 
@@ -94,6 +131,10 @@ class Assistant:
 
     def document_text(self, doc_id: str) -> str:
         return self.library.document_text(doc_id)
+
+    def chunks(self, doc_id: str) -> list[ChunkInfo]:
+        """The document's chunks as indexed, in document order (none for an unknown id)."""
+        return self.library.chunks(doc_id)
 
     def info(self) -> dict:
         return {**self.library.info(), "answerer": self.qa.answerer.name}

@@ -143,6 +143,13 @@ class UISection:
 
 
 @dataclass(frozen=True)
+class ApiSection:
+    rate_per_minute: float
+    burst: int
+    max_body_mb: float
+
+
+@dataclass(frozen=True)
 class LLMSection:
     model: str
     cache_dir: Path | None
@@ -247,6 +254,14 @@ class Settings(BaseSettings):
         True, description="index uploads in a low-priority child process, so others' questions stay quick"
     )
 
+    # The HTTP API beside the chat (`assistant serve`); see assistant/http/. Uploads through it keep
+    # the ui_max_upload_* limits above, so both ways in accept the same files.
+    api_rate_per_minute: float = Field(120.0, gt=0, description="requests per minute per API key (or address)")
+    api_burst: int = Field(30, ge=1, description="requests a key may make at once before the rate applies")
+    api_max_body_mb: float = Field(
+        4.0, gt=0, description="request bodies other than uploads; OpenAI clients resend the whole chat each turn"
+    )
+
     # Generative answerers ("local-llm", "openai"); see assistant/answer/generative.py.
     llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="packaged model name or GGUF path")
     llm_cache_dir: Path | None = None
@@ -318,6 +333,10 @@ class Settings(BaseSettings):
             self.ui_max_upload_total_mb,
             self.ui_ingest_in_background,
         )
+
+    @property
+    def api(self) -> ApiSection:
+        return ApiSection(self.api_rate_per_minute, self.api_burst, self.api_max_body_mb)
 
     @property
     def llm(self) -> LLMSection:

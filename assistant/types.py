@@ -8,6 +8,7 @@ chunk or quoted sentence can be shown and highlighted in its source.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -196,6 +197,19 @@ class Answer:
 
 
 @dataclass
+class ChunkInfo:
+    """One stored chunk of a document: what retrieval searches and citations point into (offsets into
+    the document's text)."""
+
+    chunk_id: int
+    text: str
+    start: int
+    end: int
+    page: int | None
+    heading: str = ""
+
+
+@dataclass
 class DocumentInfo:
     """A document as the index lists it (for ``assistant info`` and the UI's documents tab)."""
 
@@ -239,3 +253,57 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return bool(self.documents_added or self.documents_removed or self.sources_added or self.sources_removed)
+
+
+UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+MB = 1 << 20
+
+
+def size_text(n: int) -> str:
+    """A byte count for people: ``size_text(262144) == '256 KB'``, ``size_text(20971520) == '20 MB'``."""
+    if n < MB:
+        return f"{n / 1024:.3g} KB"
+    return f"{n / MB:.3g} MB"
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one upload (through the UI or the API) may contain; ``Assistant.upload_limits`` gives the
+    configured ones."""
+
+    max_files: int = 20
+    max_file_bytes: int = 20 * MB
+    max_total_bytes: int = 100 * MB
+    suffixes: frozenset[str] = UPLOAD_SUFFIXES
+
+    def describe(self) -> str:
+        """One line for people, e.g. "Up to 20 files, 20 MB each, 100 MB in all: .docx, .htm ..."."""
+        return (
+            f"Up to {self.max_files} files, {size_text(self.max_file_bytes)} each, "
+            f"{size_text(self.max_total_bytes)} in all: {', '.join(sorted(self.suffixes))}"
+        )
+
+
+@dataclass(frozen=True)
+class RejectedUpload:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RenamedUpload:
+    """An upload stored under another name because a different file already had its name."""
+
+    name: str
+    stored_as: str
+
+
+@dataclass
+class UploadResult:
+    """What ``Assistant.store_uploads`` did with each file: stored (``accepted``) or refused, and why."""
+
+    accepted: list[Path] = field(default_factory=list)
+    rejected: list[RejectedUpload] = field(default_factory=list)
+    renamed: list[RenamedUpload] = field(default_factory=list)
+    # The accepted files this upload created; an identical file already there is accepted, not new.
+    created: list[Path] = field(default_factory=list)

@@ -8,8 +8,10 @@ The contract:
 * The core (``assistant``) never imports ``ui``, ``benchmarks`` or ``tests``. Adapters outside it plug
   in: ``assistant serve`` comes from the UI's ``assistant.commands`` entry point.
 * ``ui`` uses only the core's public API: the package ``assistant`` itself and ``assistant.types``,
-  ``assistant.errors``, ``assistant.settings`` and ``assistant.eval``. Never ``assistant.answer``,
-  ``.store``, ``.ingest``, ``.retrieve`` or any other inner module; it asks ``Assistant`` instead.
+  ``assistant.errors``, ``assistant.settings`` and ``assistant.eval``, and the HTTP API adapter
+  (``assistant.http.app``, ``assistant.http.keys``) that ``assistant serve`` mounts beside it. Never
+  ``assistant.answer``, ``.store``, ``.ingest``, ``.retrieve`` or any other inner module; it asks
+  ``Assistant`` instead.
 * Inside the core, data flows files -> documents -> chunks -> index -> passages -> answer, and each
   layer imports only layers below it (lowest first)::
 
@@ -21,7 +23,7 @@ The contract:
       services     services                        the stages put together
       facade       assistant.assistant             ``Assistant``, what every adapter uses
       evaluation   eval                            scores the facade's answers
-      entry points the package's __init__, cli and eval_cli (commands)
+      entry points the package's __init__, cli and eval_cli (commands), http (the HTTP API)
 
   The parts of one layer are independent: none imports another (ingest and retrieve both sit on the
   store, and neither needs the other).
@@ -46,11 +48,20 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("services",),
     ("assistant",),
     ("eval",),
-    ("api", "cli"),
+    ("api", "cli", "http"),
 )
 # Parts that are not named by the module's first component below ``assistant.``.
 PART_OF = {"assistant": "api", "assistant.eval_cli": "cli"}
-UI_MAY_IMPORT = {"assistant", "assistant.types", "assistant.errors", "assistant.settings", "assistant.eval"}
+UI_MAY_IMPORT = {
+    "assistant",
+    "assistant.types",
+    "assistant.errors",
+    "assistant.settings",
+    "assistant.eval",
+    # The API adapter, which `assistant serve` composes with the UI; `api-key` makes its keys.
+    "assistant.http.app",
+    "assistant.http.keys",
+}
 CORE_MAY_NOT_IMPORT = ("ui", "benchmarks", "tests")
 
 

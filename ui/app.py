@@ -8,9 +8,10 @@ keeps per browser session, so one user's settings never change another's.
 Usage::
 
     from assistant import Assistant
-    from ui.app import build_app, launch
+    from ui.app import build_app, launch, mount
     demo = build_app(Assistant.open("index"))
     launch(demo, host="127.0.0.1", port=7860)          # blocks; block=False returns at once
+    app = mount(demo, fastapi_app)                      # or: on an existing FastAPI app at "/"
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr  # ui/__init__.py has already turned gradio's analytics off
+from fastapi import FastAPI
 
 from assistant import Assistant, AssistantError
 from assistant.settings import UISection
-from assistant.types import Answer, DocumentInfo, IngestReport
+from assistant.types import MB, Answer, DocumentInfo, IngestReport, UploadLimits
 
 from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
 from .examples import examples_for
 from .render import answer_html, answer_plain, esc, md_esc, sources_html
-from .uploads import MB, UploadLimits, store_uploads
 
 MODES = [("Hybrid (dense + BM25)", "hybrid"), ("Dense (MiniLM)", "dense"), ("BM25 (keywords)", "bm25")]
 DOC_HEADERS = ["Name", "File", "Format", "Pages", "Chunks", "Added", "ID"]
@@ -81,7 +82,7 @@ class ChatHandlers:
     def __init__(self, assistant: Assistant, config: UiConfig) -> None:
         self.assistant = assistant
         self.config = config
-        self.upload_dir = config.upload_dir or Path(assistant.settings.index_dir) / "uploads"
+        self.upload_dir = config.upload_dir or assistant.upload_dir
         # A local model loads on its first question in that session's choice, then stays loaded.
         self.answerers = assistant.answerers()
 
@@ -179,25 +180,19 @@ class ChatHandlers:
         """Store the uploads safely, index them, and report what went in and what did not."""
         if not files:
             return ("Choose one or more files first.", *self.document_rows(), gr.skip())
-        stored = store_uploads(files, self.upload_dir, self.config.limits)
+        stored = self.assistant.store_uploads(files, upload_dir=self.upload_dir, limits=self.config.limits)
         lines = [f"- **{md_esc(r.name)}**: {md_esc(r.reason)}" for r in stored.rejected]
         report: IngestReport | None = None
         if stored.accepted:
             try:
-                report = self.assistant.ingest(
-                    stored.accepted,
-                    progress=self._progress_callback(progress),
-                    background=self.config.ingest_in_background,
+                report = self.assistant.ingest_uploads(
+                    stored, progress=self._progress_callback(progress), background=self.config.ingest_in_background
                 )
             except AssistantError as exc:
                 lines.append(f"- {md_esc(str(exc))}")
-                for path in stored.created:
-                    path.unlink(missing_ok=True)
         if report is not None:
             for skipped in report.skipped:
                 lines.append(f"- **{md_esc(Path(skipped.path).name)}**: {md_esc(skipped.reason)}")
-                # A file that cannot be read must not come back on every re-index.
-                Path(skipped.path).unlink(missing_ok=True)
         added = report.files_read if report else 0
         summary = f"Indexed {added} file(s)"
         if report is not None and report.files_unchanged:
@@ -449,10 +444,29 @@ def launch(
         auth=auth,
         prevent_thread_lock=not block,
         share=False,
-        ssr_mode=False,
         quiet=True,
-        show_error=True,
         max_file_size=limits.max_file_bytes,
+        **_page_options(),
+    )
+
+
+def mount(
+    demo: gr.Blocks,
+    app: FastAPI,
+    auth: list[tuple[str, str]] | None = None,
+    limits: UploadLimits = UploadLimits(),
+) -> FastAPI:
+    """``demo`` served at ``/`` of ``app`` (the HTTP API), so that one server and port carry both;
+    ``auth`` guards the UI only (the API has its keys)."""
+    demo.queue(default_concurrency_limit=1)
+    return gr.mount_gradio_app(app, demo, path="/", auth=auth, max_file_size=limits.max_file_bytes, **_page_options())
+
+
+def _page_options() -> dict[str, Any]:
+    """How the page looks and behaves, whether launched alone or mounted."""
+    return dict(
+        ssr_mode=False,
+        show_error=True,
         css=_css(),
         head=_head(),
         theme=gr.themes.Soft(font=["ui-sans-serif", "system-ui", "sans-serif"]),

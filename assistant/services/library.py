@@ -24,7 +24,7 @@ from ..settings import Settings
 from ..store.factory import open_store
 from ..store.index import Repaired
 from ..store.protocols import IndexView, Store
-from ..types import Document, DocumentInfo, IngestReport
+from ..types import ChunkInfo, Document, DocumentInfo, IngestReport
 
 
 class Library:
@@ -112,6 +112,14 @@ class Library:
             return None
         with self.reading() as view:
             return view.text.document(doc_id)
+
+    def chunks(self, doc_id: str) -> list[ChunkInfo]:
+        """The document's chunks in document order (none for an unknown id)."""
+        if not self.store.exists():
+            return []
+        with self.reading() as view:
+            records = view.text.document_chunks(doc_id)
+        return [ChunkInfo(r.chunk_id, r.text, r.start, r.end, r.page, r.heading) for r in records]
 
     def document_text(self, doc_id: str) -> str:
         document = self.document(doc_id)

@@ -424,6 +424,11 @@ class TextStore:
             r[0]: ChunkRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], source=r[7] or "", heading=r[8]) for r in rows
         }
 
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        ids = [r[0] for r in self._query("SELECT chunk_id FROM chunks WHERE doc_id = ? ORDER BY start", (doc_id,))]
+        records = self.chunks(ids)
+        return [records[i] for i in ids]
+
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         """The sentences (with their ingest-time vectors) of each chunk, in document order; headings
         come with ``quotable=False``."""

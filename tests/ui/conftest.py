@@ -49,8 +49,8 @@ def ui_assistant(seed_index: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def served(ui_assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    from assistant.types import UploadLimits
     from ui.app import UiConfig, build_app, launch
-    from ui.uploads import UploadLimits
 
     upload_dir = tmp_path_factory.mktemp("uploads")
     limits = UploadLimits(max_files=4, max_file_bytes=TEST_MAX_FILE_BYTES)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.ingest.uploads import store_uploads
 from assistant.settings import Settings
 from ui.app import UiConfig
-from ui.uploads import store_uploads
 
 
 def test_the_ui_section_sets_upload_limits_concurrency_and_background_ingest(tmp_path: Path, monkeypatch):

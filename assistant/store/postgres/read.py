@@ -89,6 +89,12 @@ class PostgresTexts:
             r[0]: ChunkRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], source=r[7] or "", heading=r[8]) for r in rows
         }
 
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        rows = self._s.query("SELECT chunk_id FROM assistant.chunks WHERE doc_id = %s ORDER BY start_char", (doc_id,))
+        ids = [r[0] for r in rows]
+        records = self.chunks(ids)
+        return [records[i] for i in ids]
+
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         if not chunk_ids:
             return {}

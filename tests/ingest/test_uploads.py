@@ -1,4 +1,5 @@
-"""Upload handling: names never escape the folder, limits are enforced per file with a reason."""
+"""Upload handling (the UI's and the API's): names never escape the folder, limits are enforced per file
+with a reason."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ui.uploads import UploadLimits, safe_filename, store_uploads
+from assistant.ingest.uploads import safe_filename, store_uploads
+from assistant.types import UploadLimits
 
 
 @pytest.mark.parametrize(

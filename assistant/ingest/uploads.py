@@ -1,15 +1,11 @@
-"""Safe handling of files uploaded through the UI: limits, allowed types, and contained names.
+"""Files uploaded through the UI or the API, checked and stored: limits, allowed types, contained names.
 
-An uploaded file's name comes from the browser and is untrusted: only its last path component is
-kept, reduced to a conservative character set, and the destination is checked to lie directly in
-the upload folder before anything is written. Each file is judged on its own, so one bad file is
-reported while the rest still go in.
+An uploaded file's name comes from the browser or the client and is untrusted: only its last path
+component is kept, reduced to a conservative character set, and the destination is checked to lie
+directly in the upload folder before anything is written. Each file is judged on its own, so one bad
+file is reported while the rest still go in. ``Assistant.store_uploads`` is the way in:
 
-Usage::
-
-    from ui.uploads import UploadLimits, store_uploads
-    result = store_uploads(["/tmp/gradio/abc/report.pdf"], Path("index/uploads"), UploadLimits())
-    assistant.ingest(result.accepted)
+    result = assistant.store_uploads(["/tmp/gradio/abc/report.pdf"])
     problems = [f"{r.name}: {r.reason}" for r in result.rejected]
 """
 
@@ -21,61 +17,13 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ALLOWED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+from ..types import RejectedUpload, RenamedUpload, UploadLimits, UploadResult, size_text
+
 MAX_NAME_CHARS = 120
-MB = 1 << 20
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    """What one upload may contain; defaults suit a laptop-sized personal corpus."""
-
-    max_files: int = 20
-    max_file_bytes: int = 20 * MB
-    max_total_bytes: int = 100 * MB
-    suffixes: frozenset[str] = ALLOWED_SUFFIXES
-
-    def describe(self) -> str:
-        """One line for the UI, e.g. "Up to 20 files, 20 MB each, 100 MB in all: .docx, .htm ..."."""
-        return (
-            f"Up to {self.max_files} files, {_size(self.max_file_bytes)} each, "
-            f"{_size(self.max_total_bytes)} in all: {', '.join(sorted(self.suffixes))}"
-        )
-
-
-@dataclass(frozen=True)
-class Rejected:
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Renamed:
-    """An upload stored under another name because a different file already had its name."""
-
-    name: str
-    stored_as: str
-
-
-@dataclass
-class UploadResult:
-    accepted: list[Path] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    renamed: list[Renamed] = field(default_factory=list)
-    # The accepted files this upload created; an identical file already there is accepted, not new.
-    created: list[Path] = field(default_factory=list)
-
-
-def _size(n: int) -> str:
-    """A byte count for people: ``_size(262144) == '256 KB'``, ``_size(20971520) == '20 MB'``."""
-    if n < MB:
-        return f"{n / 1024:.3g} KB"
-    return f"{n / MB:.3g} MB"
 
 
 def safe_filename(name: str) -> str:
@@ -140,25 +88,29 @@ def store_uploads(
         name = safe_filename(shown)
         suffix = Path(name).suffix.lower()
         if i >= limits.max_files:
-            result.rejected.append(Rejected(shown, f"too many files: at most {limits.max_files} per upload"))
+            result.rejected.append(RejectedUpload(shown, f"too many files: at most {limits.max_files} per upload"))
             continue
         if suffix not in limits.suffixes:
             allowed = ", ".join(sorted(limits.suffixes))
-            result.rejected.append(Rejected(shown, f"type {suffix or '(none)'} is not supported; allowed: {allowed}"))
+            result.rejected.append(
+                RejectedUpload(shown, f"type {suffix or '(none)'} is not supported; allowed: {allowed}")
+            )
             continue
         try:
             size = src.stat().st_size
         except OSError as exc:
-            result.rejected.append(Rejected(shown, f"could not be read: {exc.strerror}"))
+            result.rejected.append(RejectedUpload(shown, f"could not be read: {exc.strerror}"))
             continue
         if size > limits.max_file_bytes:
             result.rejected.append(
-                Rejected(shown, f"{_size(size)} is over the {_size(limits.max_file_bytes)} limit per file")
+                RejectedUpload(
+                    shown, f"{size_text(size)} is over the {size_text(limits.max_file_bytes)} limit per file"
+                )
             )
             continue
         if total + size > limits.max_total_bytes:
             result.rejected.append(
-                Rejected(shown, f"the upload is over the {_size(limits.max_total_bytes)} limit in all")
+                RejectedUpload(shown, f"the upload is over the {size_text(limits.max_total_bytes)} limit in all")
             )
             continue
         try:
@@ -167,12 +119,12 @@ def store_uploads(
                 _copy_atomic(src, dest)
                 result.created.append(dest)
         except (OSError, ValueError) as exc:
-            result.rejected.append(Rejected(shown, f"could not be stored: {exc}"))
+            result.rejected.append(RejectedUpload(shown, f"could not be stored: {exc}"))
             continue
         total += size
         result.accepted.append(dest)
         if dest.name != name:
-            result.renamed.append(Renamed(shown, dest.name))
+            result.renamed.append(RenamedUpload(shown, dest.name))
     return result
 
 

@@ -12,7 +12,7 @@ TEST := $(VENV)/.installed-test
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install app llm run serve index test lint typecheck browser postgres postgres-stop eval bench clean-index
+.PHONY: install app llm run serve index test lint typecheck browser tesseract postgres postgres-stop eval bench clean-index
 
 # Everything: the chat, evaluation, the local LLM and the test tools.
 install: $(TEST)
@@ -54,7 +54,7 @@ index: index/store.sqlite
 
 # The main job: build the default index from seeds/ and open the chat on http://127.0.0.1:7860.
 # The example questions belong to the seed corpus: one it answers, one it does not.
-run: index
+run: index tesseract
 	$(BIN)/assistant serve --index index \
 		--example "What did the interior minister claim?" \
 		--example "Who chairs the National Committee for Counter Trafficking?" \
@@ -65,6 +65,10 @@ serve: run
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:
 	bash scripts/install-browser.sh
+
+# Debian's Tesseract OCR and its English model: scanned PDFs and images are read with it.
+tesseract:
+	bash scripts/install-tesseract.sh
 
 # ruff's lint rules and formatting, and mypy on the package and the UI (configured in pyproject.toml).
 CHECKED := assistant ui tests benchmarks prompts
@@ -89,7 +93,7 @@ postgres-stop:
 
 # The server is started for pytest and stopped by the EXIT trap however pytest ends, so pytest's exit
 # status is the target's; a server that was already running (`make postgres`) is left running.
-test: $(TEST) browser lint typecheck
+test: $(TEST) browser tesseract lint typecheck
 	if $(PG) status >/dev/null; then started=; else started=1; fi; \
 	url=$$($(PG) start) || exit; \
 	if [[ -n $$started ]]; then trap '$(PG) stop' EXIT; fi; \

@@ -73,7 +73,7 @@ def ingest(
     index: IndexOption = None,
     prune: Annotated[bool, typer.Option(help="Remove documents whose files no longer exist.")] = False,
 ) -> None:
-    """Index .txt, .md, .html, .pdf and .docx files; unchanged files are skipped cheaply."""
+    """Index .txt, .md, .html, .pdf, .docx and scanned .png/.jpg/.tif files; unchanged files cost a hash."""
     try:
         assistant = _open(index, create=True)
         with Progress(

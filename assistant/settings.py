@@ -99,6 +99,12 @@ class ReadingSection:
     max_zip_ratio: float
     read_timeout_s: float
     max_read_memory_mb: float
+    ocr_enabled: bool
+    ocr_languages: str
+    ocr_dpi: int
+    ocr_page_timeout_s: float
+    ocr_max_pages: int
+    ocr_low_confidence: float
 
 
 @dataclass(frozen=True)
@@ -245,6 +251,24 @@ class Settings(BaseSettings):
     )
     max_read_memory_mb: float = Field(2048.0, gt=0, description="memory reading one file may take")
 
+    # OCR of scanned PDF pages and images with Tesseract (scripts/install-tesseract.sh); see
+    # assistant/ingest/readers/ocr.py. The DPI and the confidence threshold come from
+    # benchmarks/bench_ocr.py.
+    ocr_enabled: bool = Field(True, description="read scanned PDF pages and images with Tesseract")
+    ocr_languages: str = Field(
+        "eng",
+        pattern=r"^[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*$",
+        description="Tesseract languages, joined with + (eng+deu); each needs its tesseract-ocr-LANG package",
+    )
+    ocr_dpi: int = Field(200, ge=50, le=600, description="resolution PDF pages are rendered at for OCR")
+    ocr_page_timeout_s: float = Field(
+        60.0, gt=0, description="time OCR of one page may take; a slower page is left out"
+    )
+    ocr_max_pages: int = Field(100, ge=1, description="pages of one document OCR reads; later ones are left out")
+    ocr_low_confidence: float = Field(
+        60.0, ge=0, le=100, description="pages whose mean OCR word confidence (0-100) is below this are reported"
+    )
+
     # The chat (`assistant serve`); see ui/app.py.
     ui_chat_concurrency: int = Field(8, ge=1, description="questions answered at once; more wait their turn")
     ui_max_upload_files: int = Field(20, ge=1)
@@ -291,6 +315,12 @@ class Settings(BaseSettings):
             self.max_zip_ratio,
             self.read_timeout_s,
             self.max_read_memory_mb,
+            self.ocr_enabled,
+            self.ocr_languages,
+            self.ocr_dpi,
+            self.ocr_page_timeout_s,
+            self.ocr_max_pages,
+            self.ocr_low_confidence,
         )
 
     @property

@@ -49,6 +49,35 @@ class Block:
     heading: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class WordBox:
+    """One word read by OCR: ``Document.text[start:end]`` is the word (a word hyphenated at a line end
+    covers only its part on that line), and ``left``/``top``/``width``/``height`` its box in pixels of
+    the page image that was read, with the engine's ``confidence`` (0-100) in it."""
+
+    start: int
+    end: int
+    left: int
+    top: int
+    width: int
+    height: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """A page (1-based) whose text came from OCR: the image's size in pixels, its resolution (pixels
+    per inch, None when an image file does not say; a PDF page is ``width * 72 / dpi`` points wide),
+    the mean confidence (0-100) of its words, and the words that are in ``Document.text``."""
+
+    page: int
+    width: int
+    height: int
+    dpi: float | None
+    confidence: float
+    words: tuple[WordBox, ...] = ()
+
+
 @dataclass
 class Document:
     """Text read from one file, before chunking: the reading the index stores and shows.
@@ -56,6 +85,8 @@ class Document:
     ``doc_id`` is the sha256 of the file's bytes, so the same content under two names is one document.
     ``text`` is the document as a person reads it (wrapped lines joined, inline markup and page
     furniture gone); ``blocks`` lie in it in order, never overlapping, separated by blank lines.
+    ``ocr_pages`` are the pages read from images (a scan, a photo), with their word boxes; ``notices``
+    tell a person what about the reading is doubtful (pages OCR read poorly or not at all).
     """
 
     doc_id: str
@@ -65,6 +96,8 @@ class Document:
     format: str
     pages: list[PageSpan] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    ocr_pages: list[OcrPage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -255,7 +288,10 @@ class IngestReport:
         return bool(self.documents_added or self.documents_removed or self.sources_added or self.sources_removed)
 
 
-UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+# What ingest reads (tests/ingest/test_uploads.py checks it against the readers' own list).
+UPLOAD_SUFFIXES = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+)
 MB = 1 << 20
 
 

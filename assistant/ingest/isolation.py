@@ -7,7 +7,7 @@ stopped and bounded. The child is ``python -m assistant.ingest.worker`` rather t
 ``multiprocessing`` process, whose ``spawn`` start re-imports the parent's main module (the whole
 web UI, in a server) and whose ``fork`` start copies a process full of threads.
 
-    with ReaderProcess(ReadLimits(), timeout_s=120, memory_mb=2048) as reader:
+    with ReaderProcess(ReadLimits(), timeout_s=120, memory_mb=2048, ocr=OcrOptions(dpi=200)) as reader:
         document = reader.read(path, data, doc_id)    # UnreadableFile on error, timeout or crash
 
     report = ingest_in_child(settings, [Path("uploads")], prune=False, progress=None)
@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import IngestError
 from ..settings import Settings
 from ..types import Document, IngestReport
-from .readers import ReadLimits, UnreadableFile
+from .readers import OcrOptions, PageProgress, ReadLimits, UnreadableFile
 
 _HEADER = struct.Struct("<Q")
 WORKER_MODULE = "assistant.ingest.worker"
@@ -110,29 +110,47 @@ class ChildProcess:
 
 # Generous: a cold start on a busy machine imports the parsers from disk.
 _START_TIMEOUT_S = 120.0
+# Time a page has for rendering and handing its image to Tesseract, beside Tesseract's own limit.
+_PAGE_ALLOWANCE_S = 10.0
 
 
 class ReaderProcess:
     """Reads files in a child process, one at a time, each within ``timeout_s`` seconds and
     ``memory_mb`` of memory beyond what the child starts with. The child starts on the first read
-    and is replaced after any file that timed out, crashed it or ran it out of memory."""
+    and is replaced after any file that timed out, crashed it or ran it out of memory.
 
-    def __init__(self, limits: ReadLimits, timeout_s: float, memory_mb: float) -> None:
+    A file read by OCR has more time: each page the child starts OCR on adds that page's limit
+    (``ocr.page_timeout_s`` and rendering), for at most ``ocr.max_pages`` pages."""
+
+    def __init__(self, limits: ReadLimits, timeout_s: float, memory_mb: float, ocr: OcrOptions = OcrOptions()) -> None:
         self.limits = limits
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.ocr = ocr
         self._child: ChildProcess | None = None
 
-    def read(self, path: Path, data: bytes, doc_id: str) -> Document:
+    def read(self, path: Path, data: bytes, doc_id: str, progress: PageProgress | None = None) -> Document:
+        """The file's Document; ``progress(done, total)`` hears of each page OCR starts on."""
         child = self._child or self._start()
+        budget = self.timeout_s
+        deadline = time.monotonic() + budget
+        pages = 0
         try:
-            child.request((path, data, doc_id, self.limits))
-            status, value = child.reply(timeout=self.timeout_s)
+            child.request((path, data, doc_id, self.limits, self.ocr))
+            while True:
+                status, value = child.reply(timeout=deadline - time.monotonic())
+                if status != "page":
+                    break
+                if pages < self.ocr.max_pages:
+                    pages += 1
+                    budget += self.ocr.page_timeout_s + _PAGE_ALLOWANCE_S
+                    deadline += self.ocr.page_timeout_s + _PAGE_ALLOWANCE_S
+                if progress is not None:
+                    progress(*value)
         except TimeoutError:
             self._restart()
-            raise UnreadableFile(
-                f"reading it took longer than {self.timeout_s:g} s (read_timeout_s); it was stopped"
-            ) from None
+            how = f"{budget:g} s (read_timeout_s" + (f", and ocr_page_timeout_s for {pages} pages)" if pages else ")")
+            raise UnreadableFile(f"reading it took longer than {how}; it was stopped") from None
         except ChildGone as exc:
             self._restart()
             raise UnreadableFile(f"the reader {exc} while reading it (a crafted or broken file?)") from None

@@ -27,7 +27,7 @@ from ..store.textstore import TextStore
 from ..types import Chunk, Document, IngestReport, SkippedFile
 from .chunker import SentenceChunker
 from .isolation import ReaderProcess
-from .readers import READING_VERSION, ReadLimits, UnreadableFile, is_supported
+from .readers import READING_VERSION, OcrOptions, PageProgress, ReadLimits, UnreadableFile, is_supported
 from .readers.limits import MB
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -105,6 +105,14 @@ class Ingestor:
             max_unzipped_bytes=int(reading.max_unzipped_mb * MB),
             max_zip_ratio=reading.max_zip_ratio,
         )
+        self.ocr = OcrOptions(
+            enabled=reading.ocr_enabled,
+            languages=reading.ocr_languages,
+            dpi=reading.ocr_dpi,
+            page_timeout_s=reading.ocr_page_timeout_s,
+            max_pages=reading.ocr_max_pages,
+            low_confidence=reading.ocr_low_confidence,
+        )
 
     @classmethod
     def of(cls, settings: Settings, embedder: Embedder) -> Ingestor:
@@ -130,7 +138,7 @@ class Ingestor:
         started = time.perf_counter()
         files, skipped = discover(paths)
         report = IngestReport(files_seen=len(files) + len(skipped), skipped=skipped)
-        reader = ReaderProcess(self.limits, self.reading.read_timeout_s, self.reading.max_read_memory_mb)
+        reader = ReaderProcess(self.limits, self.reading.read_timeout_s, self.reading.max_read_memory_mb, self.ocr)
         with reader, store.writer(self.chunker_settings) as writer:
             if writer.rebuild_reason:
                 files = self._with_stale_sources(files, writer, report)
@@ -161,11 +169,12 @@ class Ingestor:
                     continue
                 if doc_id not in planned and not writer.has_document(doc_id):
                     try:
-                        document = reader.read(path, data, doc_id)
+                        document = reader.read(path, data, doc_id, self._page_progress(progress, done, files))
                         chunks = self.chunker.chunk(document)
                     except UnreadableFile as exc:
                         report.skipped.append(SkippedFile(str(path), str(exc)))
                         continue
+                    report.notices.extend(f"{path}: {notice}" for notice in document.notices)
                     pending.append(_Pending(document, chunks))
                     pending_texts += len(chunks) + sum(len(c.sentences) for c in chunks)
                     planned.add(doc_id)
@@ -223,6 +232,14 @@ class Ingestor:
             writer.commit()
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _page_progress(progress: ProgressCallback | None, done: int, files: list[Path]) -> PageProgress | None:
+        """Progress within a long scan, as the current file's name with the page OCR is on."""
+        if progress is None:
+            return None
+        name = files[done].name
+        return lambda page, pages: progress(done, len(files), f"{name} (OCR, page {page + 1} of {pages})")
 
     @staticmethod
     def _with_stale_sources(files: list[Path], writer: StoreWriter, report: IngestReport) -> list[Path]:

@@ -1,7 +1,8 @@
 """The child process of ``isolation.py``: ``python -m assistant.ingest.worker read|ingest``.
 
-``read`` answers ``(path, data, doc_id, limits)`` requests with ``("ok", Document)``,
-``("unreadable", reason)`` or ``("memory", None)``, under an address-space limit. ``ingest`` runs one
+``read`` answers ``(path, data, doc_id, limits, ocr)`` requests with ``("ok", Document)``,
+``("unreadable", reason)`` or ``("memory", None)``, under an address-space limit, after a
+``("page", (done, total))`` frame before each page OCR reads. ``ingest`` runs one
 ``Ingestor.run`` at lower CPU priority and answers with ``("progress", (done, total, name))`` frames,
 then ``("report", IngestReport)`` or ``("error", AssistantError)``.
 """
@@ -28,6 +29,9 @@ def _virtual_bytes() -> int | None:
 def serve_reads(inp: int, out: int, memory_mb: float) -> None:
     from .readers import UnreadableFile, read_document
 
+    # Tesseract's OpenMP threads busy-wait for each other: on a busy two-core machine one thread read
+    # pages several times faster than its default, and it leaves a core to the chat.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     # The budget is on top of what the interpreter and the parsers' libraries already map.
     start = _virtual_bytes()
     if start is not None:
@@ -38,11 +42,15 @@ def serve_reads(inp: int, out: int, memory_mb: float) -> None:
     while not out_of_memory:
         try:
             try:
-                path, data, doc_id, limits = read_frame(inp)
+                path, data, doc_id, limits, ocr = read_frame(inp)
             except EOFError:
                 return
+
+            def page(done: int, total: int) -> None:
+                write_frame(out, ("page", (done, total)))
+
             try:
-                write_frame(out, ("ok", read_document(path, data, doc_id, limits)))
+                write_frame(out, ("ok", read_document(path, data, doc_id, limits, ocr, page)))
             except UnreadableFile as exc:
                 write_frame(out, ("unreadable", str(exc)))
         except MemoryError:

@@ -108,11 +108,13 @@ def test_broken_files_are_skipped_and_the_rest_indexed(tmp_path):
     (docs / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
     (docs / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (docs / "image.png").write_bytes(b"\x89PNG")
+    (docs / "drawing.bmp").write_bytes(b"BM")
     assistant = Assistant.open(tmp_path / "index", create=True)
     report = assistant.ingest([docs])
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
-    assert set(reasons) == {"empty.md", "broken.pdf", "binary.txt", "image.png"}
-    assert "empty" in reasons["empty.md"] and "unsupported" in reasons["image.png"]
+    assert set(reasons) == {"empty.md", "broken.pdf", "binary.txt", "image.png", "drawing.bmp"}
+    assert "empty" in reasons["empty.md"] and "unsupported" in reasons["drawing.bmp"]
+    assert reasons["image.png"] == "not a PNG image that Pillow can open"
     assert report.files_read == 1
     assert "twelve tonnes" in assistant.ask("How heavy is the observatory dome?").text
 

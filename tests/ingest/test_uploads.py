@@ -105,3 +105,9 @@ def test_missing_file_is_reported(tmp_path: Path):
 def test_limits_describe_themselves():
     text = UploadLimits(max_files=4, max_file_bytes=256 * 1024).describe()
     assert text.startswith("Up to 4 files, 256 KB each, 100 MB in all: .docx, .htm")
+
+
+def test_uploads_accept_what_ingest_reads():
+    from assistant.ingest.readers import SUPPORTED_SUFFIXES
+
+    assert UploadLimits().suffixes == frozenset(SUPPORTED_SUFFIXES)

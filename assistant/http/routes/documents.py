@@ -49,7 +49,7 @@ UPLOAD_BODY = {
                             "type": "array",
                             "minItems": 1,
                             "items": {"type": "string", "contentMediaType": "application/octet-stream"},
-                            "description": "One or more .txt, .md, .html, .pdf or .docx files.",
+                            "description": "One or more .txt, .md, .html, .pdf, .docx, .png, .jpg or .tif files.",
                         }
                     },
                     "required": ["files"],

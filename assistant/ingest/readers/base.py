@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ...types import Block, PageSpan
+from ...types import Block, OcrPage, PageSpan
 
 
 class UnreadableFile(Exception):
@@ -14,12 +14,15 @@ class UnreadableFile(Exception):
 
 @dataclass
 class Reading:
-    """A file as read: its text, title, blocks and (for paged formats) page spans."""
+    """A file as read: its text, title, blocks and (for paged formats) page spans, the pages OCR read
+    (with their word boxes) and notices on what could not be read well."""
 
     text: str
     title: str
     blocks: list[Block] = field(default_factory=list)
     pages: list[PageSpan] = field(default_factory=list)
+    ocr_pages: list[OcrPage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 # Text a person reads has almost no control characters besides line and page breaks and tabs; binary

@@ -252,7 +252,7 @@ class LineReader:
                 current.clear()
 
         for number, raw in pages:
-            lines = [inline(line) for line in raw if line.strip() and not LEADER.search(line)]
+            lines = reading_lines(raw)
             if not lines:
                 continue
             runs_on = current and not _TERMINAL.search(current[-1][0]) and lines[0][:1].islower()
@@ -311,6 +311,12 @@ class LineReader:
             parts.append(line)
             length += len(line)
         return "".join(parts), starts
+
+
+def reading_lines(raw: list[str]) -> list[str]:
+    """The lines of a page that ``LineReader.read_pages`` reads, whitespace-collapsed: blank lines and
+    table-of-contents entries are not read."""
+    return [inline(line) for line in raw if line.strip() and not LEADER.search(line)]
 
 
 def vocabulary(texts: Iterable[str]) -> set[str]:

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .assistant import Assistant
+from .console import console
 from .errors import AssistantError
 from .eval_cli import eval_command
 from .settings import RETRIEVAL_MODES
@@ -33,8 +33,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 # The CLI prints what the library logs as warnings (a repaired index) itself, as notes.
 logging.getLogger("assistant").addHandler(logging.NullHandler())
 

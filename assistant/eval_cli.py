@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .console import console
 from .errors import AssistantError
 from .eval import (
     LOWER_IS_BETTER,
@@ -31,8 +31,8 @@ from .eval import (
 )
 from .settings import RETRIEVAL_MODES
 
-_console = Console()
-_errors = Console(stderr=True)
+_console = console()
+_errors = console(stderr=True)
 
 
 def _summary_table(metrics: dict[str, float | None], k: int) -> Table:

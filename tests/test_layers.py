@@ -51,7 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("api", "cli", "http"),
 )
 # Parts that are not named by the module's first component below ``assistant.``.
-PART_OF = {"assistant": "api", "assistant.eval_cli": "cli"}
+PART_OF = {"assistant": "api", "assistant.eval_cli": "cli", "assistant.console": "cli"}
 UI_MAY_IMPORT = {
     "assistant",
     "assistant.types",

@@ -313,29 +313,28 @@ class TextStore:
         where = " OR ".join((["segment IS NULL"] if new else []) + ([f"segment IN ({marks})"] if names else []))
         if not where:
             return
-        with self._lock:
-            cursor = self._db.execute(
-                f"SELECT chunk_id, heading, text, vector FROM chunks WHERE {where} ORDER BY chunk_id", tuple(names)
-            )
-            while rows := cursor.fetchmany(batch):
-                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-                yield ids, [with_heading(r[1], r[2]) for r in rows], vectors
+        for ids, rows, vectors in self._chunk_batches(("heading", "text"), where, tuple(names), batch):
+            yield ids, [with_heading(r[1], r[2]) for r in rows], vectors
 
     def segment_vectors(self, names: list[str], batch: int = 10_000):
         """``(chunk_ids, vectors)`` in batches, of the live chunks of these segments, in id order: what a
         merge reads of the chunks whose terms it takes from their segments' postings."""
         if not names:
             return
-        marks = ",".join("?" * len(names))
+        where = f"segment IN ({','.join('?' * len(names))})"
+        for ids, _, vectors in self._chunk_batches((), where, tuple(names), batch):
+            yield ids, vectors
+
+    def _chunk_batches(self, columns: tuple[str, ...], where: str, params: tuple, batch: int):
+        """``(chunk_ids, rows, vectors)`` of the chunks ``where`` selects, in id order and in batches of
+        ``batch`` rows, each row ``(chunk_id, *columns, vector)``."""
+        selected = ", ".join(("chunk_id", *columns, "vector"))
         with self._lock:
-            cursor = self._db.execute(
-                f"SELECT chunk_id, vector FROM chunks WHERE segment IN ({marks}) ORDER BY chunk_id", tuple(names)
-            )
+            cursor = self._db.execute(f"SELECT {selected} FROM chunks WHERE {where} ORDER BY chunk_id", params)
             while rows := cursor.fetchmany(batch):
                 ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-                yield ids, vectors
+                vectors = np.frombuffer(b"".join(r[-1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+                yield ids, rows, vectors
 
     def replace_segments(
         self,

@@ -53,12 +53,9 @@ index/store.sqlite: $(APP) $(wildcard seeds/*)
 index: index/store.sqlite
 
 # The main job: build the default index from seeds/ and open the chat on http://127.0.0.1:7860.
-# The example questions belong to the seed corpus: one it answers, one it does not.
+# The chat's example questions come from the corpus's own question set, seeds/questions.jsonl.
 run: index tesseract
-	$(BIN)/assistant serve --index index \
-		--example "What did the interior minister claim?" \
-		--example "Who chairs the National Committee for Counter Trafficking?" \
-		--example "Who won the football World Cup?"
+	$(BIN)/assistant serve --index index
 
 serve: run
 
@@ -101,7 +98,7 @@ test: $(TEST) browser tesseract lint typecheck
 
 # Evaluate the seed question set: report.json, report.md and charts in artifacts/eval.
 eval: $(APP)
-	$(BIN)/assistant eval tests/questions/seed.jsonl --docs seeds --out artifacts/eval
+	$(BIN)/assistant eval seeds/questions.jsonl --docs seeds --out artifacts/eval
 
 # The public benchmarks (SQuAD, SciFact, doc2dial from ../shared/data); not part of `make test`.
 bench: $(APP)

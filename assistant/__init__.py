@@ -8,6 +8,7 @@ from .assistant import Assistant, ask
 from .errors import (
     AssistantError,
     DocumentNotFoundError,
+    DocumentScopeError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
@@ -28,6 +29,7 @@ __all__ = [
     "Document",
     "DocumentInfo",
     "DocumentNotFoundError",
+    "DocumentScopeError",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexMismatchError",

@@ -15,15 +15,30 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .answer.base import Answerer, AnswerRequest
+from .conversations import ConversationStore, conversations_path
 from .embedding import Embedder, load_embedder
+from .errors import DocumentNotFoundError
 from .ingest.pipeline import ProgressCallback
 from .ingest.uploads import store_uploads
 from .services import Library, QAService
+from .services.pages import DEFAULT_WIDTH as DEFAULT_PAGE_WIDTH
+from .services.pages import page_image
 from .services.uploads import ingest_uploads
 from .settings import Settings
 from .store.index import Repaired
 from .store.protocols import IndexView, Store
-from .types import MB, Answer, ChunkInfo, Document, DocumentInfo, IngestReport, Passage, UploadLimits, UploadResult
+from .types import (
+    MB,
+    Answer,
+    ChunkInfo,
+    Document,
+    DocumentInfo,
+    IngestReport,
+    PageImage,
+    Passage,
+    UploadLimits,
+    UploadResult,
+)
 
 
 class Assistant:
@@ -129,6 +144,26 @@ class Assistant:
     def document(self, doc_id: str) -> Document | None:
         return self.library.document(doc_id)
 
+    def page_image(
+        self, doc_id: str, page: int | None = None, quote: str | None = None, width_px: int = DEFAULT_PAGE_WIDTH
+    ) -> PageImage:
+        """Page ``page`` of a PDF or image document as a PNG about ``width_px`` wide, with ``quote`` (a
+        citation's) marked on it: what a citation's page and quote point at. ``page`` None is a one-page
+        document's page, as its citations name none. Raises ``DocumentNotFoundError`` for an unknown id
+        and ``PageImageError`` when the page cannot be drawn (a text document, no such page, the file
+        gone); a file changed since it was indexed is drawn with nothing marked (``stale``)."""
+        document = self.library.document(doc_id)
+        if document is None:
+            raise DocumentNotFoundError(f"No indexed document has the id {doc_id!r}")
+        return page_image(document, Path(document.path), page, quote, width_px=width_px)
+
+    def resolve_documents(self, names: Sequence[str]) -> list[str]:
+        """The ids of the documents ``names`` name, to pass as ``ask(..., documents=...)``: each name is a
+        document id or an id prefix (8+ characters), a title (any case), a file path, or a folder path
+        (every document with a file under it). A name that matches nothing, or a title or prefix that
+        matches several documents, raises ``DocumentScopeError`` naming it."""
+        return self.library.resolve_documents(names)
+
     def document_text(self, doc_id: str) -> str:
         return self.library.document_text(doc_id)
 
@@ -163,8 +198,9 @@ class Assistant:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> AnswerRequest:
-        return self.qa.prepare(question, history, top_k, mode, answerer)
+        return self.qa.prepare(question, history, top_k, mode, answerer, documents)
 
     def ask(
         self,
@@ -173,14 +209,17 @@ class Assistant:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` from the documents, with citations, or abstain (``found=False``).
 
         ``history`` is the chat so far, as ``{"role", "content"}`` messages or ``(user, assistant)``
         pairs; ``top_k``, ``mode`` and ``answerer`` (a registered name, e.g. "local-llm") override
-        the settings for this call only.
+        the settings for this call only. ``documents`` (ids; ``resolve_documents`` finds them by name)
+        restricts the question to those documents: it is answered from them alone, or abstains. An
+        empty list or an unknown id raises ``DocumentScopeError``.
         """
-        return self.qa.ask(question, history, top_k, mode, answerer)
+        return self.qa.ask(question, history, top_k, mode, answerer, documents)
 
     def ask_stream(
         self,
@@ -189,17 +228,37 @@ class Assistant:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, but yields text as the answerer writes it, then the final ``Answer``, whose text
-        (verified sentences, renumbered markers) replaces the streamed draft. The extractive answerer
+        (verified sentences, with their citation markers) replaces the streamed draft. The draft comes
+        without markers, so that none changes number when the answer settles. The extractive answerer
         yields its whole answer at once."""
-        return self.qa.ask_stream(question, history, top_k, mode, answerer)
+        return self.qa.ask_stream(question, history, top_k, mode, answerer, documents)
 
     def retrieve(
-        self, question: str, history: list | None = None, top_k: int | None = None, mode: str | None = None
+        self,
+        question: str,
+        history: list | None = None,
+        top_k: int | None = None,
+        mode: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> list[Passage]:
         """Ranked passages only, without answering (for retrieval benchmarks and search UIs)."""
-        return self.qa.retrieve(question, history, top_k, mode)
+        return self.qa.retrieve(question, history, top_k, mode, documents)
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """Saved chats and the feedback on their answers, per user, in
+        ``<index_dir>/conversations.sqlite`` (created on first use). With the PostgreSQL backend
+        (``store``) the index is on the server but the conversations still live in that local file,
+        so each server that shares the index keeps its own."""
+        # setdefault is atomic, so threads that race here all get the one store; a store that loses the
+        # race is dropped unused (it opens its file only when called).
+        store: ConversationStore = vars(self).setdefault(
+            "_conversations", ConversationStore(conversations_path(self.settings.index_dir))
+        )
+        return store
 
 
 _default: Assistant | None = None

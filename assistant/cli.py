@@ -119,6 +119,13 @@ def ask(
         Optional[str], typer.Option(help="extractive (default), local-llm or openai (see README).")
     ] = None,
     stream: Annotated[bool, typer.Option(help="Print a generative answer as it is written.")] = False,
+    doc: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--doc",
+            help="Ask only this document: its id (or 8+ first characters), title, file or folder path. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed documents, with numbered, quoted sources."""
     if mode is not None and mode not in RETRIEVAL_MODES:
@@ -126,15 +133,16 @@ def ask(
     overrides = {"answerer": answerer} if answerer else {}
     try:
         assistant = _open(index, **overrides)
+        documents = assistant.resolve_documents(doc) if doc else None
         if stream and not as_json:
-            for item in assistant.ask_stream(question, top_k=top_k, mode=mode):
+            for item in assistant.ask_stream(question, top_k=top_k, mode=mode, documents=documents):
                 if isinstance(item, str):
                     err.print(shown(item), end="", highlight=False)
                 else:
                     answer = item
             err.print()
         else:
-            answer = assistant.ask(question, top_k=top_k, mode=mode)
+            answer = assistant.ask(question, top_k=top_k, mode=mode, documents=documents)
     except AssistantError as exc:
         raise _fail(exc) from None
     if as_json:

@@ -33,8 +33,17 @@ class IngestError(AssistantError):
     """Nothing could be indexed from the given paths."""
 
 
+class PageImageError(AssistantError, ValueError):
+    """A page cannot be drawn: the document is not a PDF or an image, it has no such page, or its file
+    is gone."""
+
+
 class DocumentNotFoundError(AssistantError, KeyError):
     """No indexed document matches the given id or path."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class DocumentScopeError(AssistantError, ValueError):
+    """The documents a question is restricted to are none, unknown or ambiguous."""

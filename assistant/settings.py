@@ -146,6 +146,7 @@ class UISection:
     max_upload_mb: float
     max_upload_total_mb: float
     ingest_in_background: bool
+    related_floor: float
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,13 @@ class Settings(BaseSettings):
     ui_ingest_in_background: bool = Field(
         True, description="index uploads in a low-priority child process, so others' questions stay quick"
     )
+    ui_related_floor: float = Field(
+        0.31,
+        ge=-1,
+        le=1,
+        description="an abstention lists passages whose best sentence is at least this similar to the "
+        "question; set by benchmarks/calibrate_related.py",
+    )
 
     # The HTTP API beside the chat (`assistant serve`); see assistant/http/. Uploads through it keep
     # the ui_max_upload_* limits above, so both ways in accept the same files.
@@ -362,6 +370,7 @@ class Settings(BaseSettings):
             self.ui_max_upload_mb,
             self.ui_max_upload_total_mb,
             self.ui_ingest_in_background,
+            self.ui_related_floor,
         )
 
     @property

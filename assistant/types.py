@@ -7,7 +7,7 @@ chunk or quoted sentence can be shown and highlighted in its source.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ class WordBox:
 class OcrPage:
     """A page (1-based) whose text came from OCR: the image's size in pixels, its resolution (pixels
     per inch, None when an image file does not say; a PDF page is ``width * 72 / dpi`` points wide),
-    the mean confidence (0-100) of its words, and the words that are in ``Document.text``."""
+    the mean confidence (0-100) of its words, and the words that are in ``Document.text``.
+    ``rotation`` is how far the page was turned clockwise (0, 90, 180, 270 degrees) to be read upright:
+    the size and the boxes are those of the turned image."""
 
     page: int
     width: int
@@ -76,6 +78,7 @@ class OcrPage:
     dpi: float | None
     confidence: float
     words: tuple[WordBox, ...] = ()
+    rotation: int = 0
 
 
 @dataclass
@@ -138,7 +141,11 @@ class Chunk:
 
 @dataclass
 class Passage:
-    """A retrieved chunk with the evidence for why it was retrieved ("why this source")."""
+    """A retrieved chunk with the evidence for why it was retrieved ("why this source").
+
+    ``ocr`` is True when the chunk's page was read by OCR (a scan, a photo): its text may hold reading
+    errors; ``ocr_confidence`` is then that page's mean OCR confidence, 0-100 as Tesseract gives it.
+    """
 
     chunk_id: int
     doc_id: str
@@ -155,9 +162,17 @@ class Passage:
     bm25_rank: int | None = None
     bm25_score: float | None = None
     heading: str = ""
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        """The inverse of ``to_dict``. Unknown keys are ignored and missing optional ones take their
+        defaults, so a passage saved by another version of the assistant still loads."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass
@@ -166,6 +181,7 @@ class Citation:
 
     ``start``/``end`` locate ``quote`` in the document text; ``passage_start``/``passage_end`` locate
     it inside ``Passage.text`` for highlighting. ``score`` is how well the quote answers the question.
+    ``ocr`` and ``ocr_confidence`` (0-100) say that the quote's page was read by OCR, as ``Passage``'s.
     """
 
     marker: int
@@ -184,9 +200,17 @@ class Citation:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     heading: str = ""
+    ocr: bool = False
+    ocr_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        """The inverse of ``to_dict``. Unknown keys are ignored and missing optional ones take their
+        defaults, so a citation saved by another version of the assistant still loads."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass
@@ -227,6 +251,40 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "timings": self.timings,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict``: an answer saved as JSON (a conversation's turn) made whole again.
+        Unknown keys are ignored and missing optional ones take their defaults, so an answer saved by
+        another version of the assistant still loads."""
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values["text"] = data["answer"]
+        values["citations"] = [Citation.from_dict(c) for c in data.get("citations", [])]
+        values["conflicts"] = [Citation.from_dict(c) for c in data.get("conflicts", [])]
+        values["passages"] = [Passage.from_dict(p) for p in data.get("passages", [])]
+        return cls(**values)
+
+
+@dataclass
+class PageImage:
+    """One page of a document drawn as a PNG with a quote marked on it (``Assistant.page_image``).
+
+    ``boxes`` are the quote's rectangles, ``(left, top, right, bottom)`` in pixels of the image, one
+    per line of text it spans; they are drawn on the image too. ``found`` is False when no quote was
+    given or it is not on the page. ``ocr``: the page was read by OCR, and the boxes are its words'.
+    ``stale``: the file (``source``) has changed since it was indexed; the page is drawn as it is now
+    and nothing is marked, as the indexed text may no longer be where it was.
+    """
+
+    png: bytes
+    width: int
+    height: int
+    page: int
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+    ocr: bool = False
+    found: bool = False
+    stale: bool = False
+    source: str = ""
 
 
 @dataclass

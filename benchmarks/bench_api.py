@@ -32,7 +32,7 @@ import httpx
 from .common import ROOT, latency_summary
 from .run_all import RESULTS, machine
 
-QUESTIONS = ROOT / "tests" / "questions" / "seed.jsonl"
+QUESTIONS = ROOT / "seeds" / "questions.jsonl"
 
 
 def serve(index: Path, port: int) -> None:

@@ -34,7 +34,7 @@ from .common import ROOT, latency_summary
 from .corpora import load_scifact
 from .run_all import RESULTS, machine
 
-QUESTIONS = ROOT / "tests" / "questions" / "seed.jsonl"
+QUESTIONS = ROOT / "seeds" / "questions.jsonl"
 
 
 def serve(index: Path, port: int, inline: bool) -> None:

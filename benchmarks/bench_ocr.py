@@ -9,7 +9,7 @@ the per-page limits, the reading layer), so the figures are what an ingest gets:
 - a resolution sweep: CER and seconds per page at several OCR resolutions on a few pages;
 - every page of both PDFs, clean and degraded, at the default settings: CER, mean word confidence
   (what ``ocr_low_confidence`` is judged on) and seconds per page;
-- the questions of ``tests/questions/real.jsonl`` whose document is one of these PDFs, asked of an
+- the questions of ``tests/fixtures/real/questions.jsonl`` whose document is one of these PDFs, asked of an
   index of the text PDFs and of one of their clean scans: answer match, cited document and page.
 
 CER is the edit distance between a page's reading from the scan and from the text PDF (whitespace
@@ -48,7 +48,7 @@ from .run_all import RESULTS, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "real"
-QUESTIONS = ROOT / "tests" / "questions" / "real.jsonl"
+QUESTIONS = ROOT / "tests" / "fixtures" / "real" / "questions.jsonl"
 PDFS = ("libtasn1-manual.pdf", "shared-mime-info-spec.pdf")
 # What an office scanner writes; the reader renders such a page again at ``ocr_dpi``.
 SCAN_DPI = 300
@@ -224,7 +224,8 @@ def write(results: dict) -> Path:
     qa = results["questions"]
     lines += [
         "",
-        f"## Questions on the text PDFs and on their clean scans ({len(qa)} questions of tests/questions/real.jsonl)",
+        f"## Questions on the text PDFs and on their clean scans ({len(qa)} questions of "
+        "tests/fixtures/real/questions.jsonl)",
         "",
         "| | answer match | cited the right document | same cited page as the text PDF |",
         "|---|---|---|---|",

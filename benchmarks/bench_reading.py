@@ -1,9 +1,10 @@
 """How documents nobody here wrote are read: sentences, fragments, embeddings, ingest time, answers.
 
 Runs on ``tests/fixtures/real`` (manuals, licences, HTML pages, READMEs, a Word file; sources in its
-tests/fixtures/SOURCES.md) and the question set ``tests/questions/real.jsonl``, for this checkout and for a baseline
-git revision checked out into a temporary worktree. Each variant runs in its own process with its own
-``assistant`` package on ``PYTHONPATH``, alternating, so both are measured in one run on one machine:
+tests/fixtures/SOURCES.md) and its question set ``tests/fixtures/real/questions.jsonl``, for this
+checkout and for a baseline git revision checked out into a temporary worktree. Each variant runs in
+its own process with its own ``assistant`` package on ``PYTHONPATH``, alternating, so both are
+measured in one run on one machine:
 
     python -m benchmarks.bench_reading                       # baseline: the commit before the reading layer
     python -m benchmarks.bench_reading --baseline HEAD~3 --rounds 3
@@ -28,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "real"
-QUESTIONS = ROOT / "tests" / "questions" / "real.jsonl"
+QUESTIONS = ROOT / "tests" / "fixtures" / "real" / "questions.jsonl"
 RESULTS = ROOT / "benchmarks" / "results"
 # The last commit whose readers cut text at line breaks.
 DEFAULT_BASELINE = "c890f1a"
@@ -135,7 +136,7 @@ def report(baseline_rev: str, runs: dict[str, list[dict]]) -> str:
         f"# Reading real documents — {dt.date.today().isoformat()}",
         "",
         f"Fixtures: `tests/fixtures/real` ({totals['after']['documents']} documents); questions: "
-        f"`tests/questions/real.jsonl` ({after['counts'].get('questions', '?')} questions, "
+        f"`tests/fixtures/real/questions.jsonl` ({after['counts'].get('questions', '?')} questions, "
         f"{after['counts'].get('unanswerable', '?')} unanswerable). Before = `{baseline_rev}`, after = this "
         f"checkout; {len(runs['after'])} ingest round(s) each, alternating, in fresh processes.",
         "",

@@ -1,7 +1,7 @@
 """Time from asking in the browser to the first answer text on screen, against Assistant.ask alone.
 
 Both are measured in the same run, on the same index and the same 10 questions from
-tests/questions/seed.jsonl, interleaved question by question after a warm-up, so the difference is
+seeds/questions.jsonl, interleaved question by question after a warm-up, so the difference is
 what the UI adds (Gradio's queue, the websocket round trip, rendering). In the browser the clock
 starts when the Ask button is clicked and stops when a MutationObserver sees the answer's text
 appear in the chat (the first streamed delta where the answerer streams).
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = ROOT / "tests" / "questions" / "seed.jsonl"
+QUESTIONS = ROOT / "seeds" / "questions.jsonl"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

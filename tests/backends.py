@@ -5,6 +5,7 @@
     seed_backend         the seed article's index on each store, read-only, built once per session
     seed_backend_assistant   an ``Assistant`` over it, opened once per session
     fresh_seed_backend   a copy of the seed index for one test to change
+    module_seed_backend  a copy of the seed index for the tests of one module to build on
 
 A ``Backend`` opens an ``Assistant`` on its index with any setting overridden. The PostgreSQL side
 starts the test server (``pg_server``) only when a test asks for it, so running only embedded tests
@@ -125,6 +126,16 @@ def seed_backend_assistant(seed_backend: Backend) -> Assistant:
 def fresh_seed_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     if request.param == "embedded":
         target = tmp_path / "index"
+        shutil.copytree(request.getfixturevalue("seed_index"), target)
+        yield Backend("embedded", target)
+    else:
+        yield from _postgres_copy(request)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_seed_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if request.param == "embedded":
+        target = tmp_path_factory.mktemp("seed-copy") / "index"
         shutil.copytree(request.getfixturevalue("seed_index"), target)
         yield Backend("embedded", target)
     else:

@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 SEEDS = ROOT / "seeds"
 SEED_FILE = next(SEEDS.glob("*.txt"))
-# Read by path from outside the tests too (Makefile, README, benchmarks, the eval CLI's docs): they stay here.
-QUESTIONS = TESTS / "questions"
+# Its file name is an id, and it opens with no title line: its title is its opening words.
+SEED_TITLE = "On Cambodia’s 18th National Day Against Human Trafficking…"
 FIXTURES = TESTS / "fixtures"
+# Each corpus ships its question set beside its documents (the chat offers its questions as examples).
+SEED_QUESTIONS = SEEDS / "questions.jsonl"
 
 T = TypeVar("T")
 

@@ -7,7 +7,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 import typer
-from support import SEED_FILE
+from support import SEED_FILE, SEED_TITLE
 from typer.testing import CliRunner
 
 from assistant.cli import PLUGIN_GROUP, add_plugin_commands, app
@@ -101,3 +101,30 @@ def test_compact_merges_segments_and_info_lists_them(runner, tmp_path):
     assert segment["chunks"] == 2 and segment["kind"] == "flat" and segment["name"] in result.stdout
     ask = runner.invoke(app, ["ask", "What does the bakery sell?", "--index", index, "--json"])
     assert "rye bread" in json.loads(ask.stdout)["answer"]
+
+
+def test_ask_within_named_documents(runner, fresh_seed_index, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "harbour.txt").write_text("The Harbour Safety Committee is chaired by Mira Tanaka.\n", encoding="utf-8")
+    index = ["--index", str(fresh_seed_index)]
+    assert runner.invoke(app, ["ingest", str(notes), *index]).exit_code == 0
+
+    def ask(*names: str) -> dict:
+        options = [part for name in names for part in ("--doc", name)]
+        result = runner.invoke(app, ["ask", "Who chairs the committee?", *index, "--json", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    by_title = ask("HARBOUR")
+    assert by_title["found"] and "Tanaka" in by_title["answer"]
+    assert {c["source"] for c in by_title["citations"]} == {str(notes / "harbour.txt")}
+    by_path = ask(str(SEED_FILE))
+    assert by_path["found"] and "Sokha" in by_path["answer"]
+    assert {p["source"] for p in by_path["passages"]} == {str(SEED_FILE.resolve())}
+    both = ask(str(notes), SEED_TITLE)
+    assert {p["source"] for p in both["passages"]} == {str(notes / "harbour.txt"), str(SEED_FILE.resolve())}
+
+    unknown = runner.invoke(app, ["ask", "Who chairs the committee?", *index, "--doc", "harbour", "--doc", "nope"])
+    assert unknown.exit_code == 1 and unknown.stdout == ""
+    assert "No indexed document matches 'nope'" in unknown.stderr

@@ -1,4 +1,4 @@
-"""``assistant eval`` end to end on tests/questions/seed.jsonl: real model, real index, real files, the
+"""``assistant eval`` end to end on seeds/questions.jsonl: real model, real index, real files, the
 report files it writes and its exit codes."""
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 import typer
-from support import QUESTIONS, SEED_FILE
+from support import SEED_FILE, SEED_QUESTIONS
 from typer.testing import CliRunner
 
 from assistant.eval import metrics as m
 from assistant.eval_cli import eval_command
-
-SEED_QUESTIONS = QUESTIONS / "seed.jsonl"
 
 # The command as the CLI registers it; a second command keeps typer from collapsing the app into it.
 app = typer.Typer()
@@ -103,3 +101,93 @@ def test_missed_threshold_exits_1_and_bad_file_exits_2(docs, tmp_path):
     result = CliRunner().invoke(app, ["eval", str(bad), "--docs", str(docs)])
     assert result.exit_code == 2
     assert "line 2: not valid JSON" in result.output
+
+
+# -- --from-feedback: the question set people's feedback in the chat gives ---------------------------
+
+CHAIR = "Who chairs the National Committee for Counter Trafficking?"
+
+
+@pytest.fixture(scope="module")
+def rated_index(seed_index, tmp_path_factory) -> Path:
+    """A copy of the seed index whose conversations hold every kind of feedback: ana's up-vote, her
+    correction of a follow-up, her up-vote of an abstention; bob's down-vote without a correction."""
+    from assistant import Assistant
+    from assistant.conversations import Feedback
+
+    index = tmp_path_factory.mktemp("rated") / "index"
+    shutil.copytree(seed_index, index)
+    assistant = Assistant.open(index)
+    store = assistant.conversations
+    chat = store.create("ana")
+    chair = assistant.ask(CHAIR)
+    follow_up = "What did he report about the number of incidents?"
+    history = [{"role": "user", "content": CHAIR}, {"role": "assistant", "content": chair.text}]
+    store.add_turn("ana", chat.id, CHAIR, chair)
+    store.add_turn("ana", chat.id, follow_up, assistant.ask(follow_up, history=history))
+    store.set_feedback("ana", chat.id, 0, Feedback(rating=1))
+    store.set_feedback("ana", chat.id, 1, Feedback(rating=-1, correct_quote="a decrease in incidents in 2024"))
+    other = store.create("ana")
+    monarch = "Who is the reigning monarch of Cambodia?"
+    store.add_turn("ana", other.id, monarch, assistant.ask(monarch))
+    store.set_feedback("ana", other.id, 0, Feedback(rating=1))
+    bobs = store.create("bob")
+    store.add_turn("bob", bobs.id, CHAIR, chair)
+    store.set_feedback("bob", bobs.id, 0, Feedback(rating=-1))
+    return index
+
+
+def test_feedback_exported_as_a_question_file_is_what_assistant_eval_runs(rated_index, tmp_path):
+    exported = tmp_path / "sets" / "feedback.jsonl"
+    result = CliRunner().invoke(
+        app, ["eval", "--from-feedback", "--index", str(rated_index), "--export", str(exported)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 3 questions from feedback to {exported}" in " ".join(result.output.split())
+    assert "1 down-voted answer(s) without a correction left out" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()  # exporting evaluates nothing
+    lines = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert [(q["question"], bool(q["answers"]), len(q.get("history", []))) for q in lines] == [
+        (CHAIR, True, 0),
+        ("What did he report about the number of incidents?", True, 2),
+        ("Who is the reigning monarch of Cambodia?", False, 0),
+    ]
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["eval", str(exported), "--index", str(rated_index), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+    assert [r["id"] for r in report["results"]] == [q["id"] for q in lines]
+    assert report["counts"]["questions"] == 3 and report["counts"]["unanswerable"] == 1
+    assert report["counts"]["with_history"] == 1
+    # The same assistant over the same index gives the answers people marked right (or corrected to).
+    assert report["metrics"]["answer_match"] == 1.0 and report["metrics"]["abstention_recall"] == 1.0
+
+    direct = tmp_path / "direct"
+    result = CliRunner().invoke(
+        app, ["eval", "--from-feedback", "--user", "ana", "--index", str(rated_index), "--out", str(direct)]
+    )
+    assert result.exit_code == 0, result.output
+    again = json.loads((direct / "report.json").read_text())
+    assert [(r["id"], r["answer"]) for r in again["results"]] == [(r["id"], r["answer"]) for r in report["results"]]
+
+
+def test_from_feedback_says_when_there_is_nothing_to_use(rated_index, tmp_path):
+    result = CliRunner().invoke(app, ["eval", "--from-feedback", "--index", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert "No saved conversations at" in result.output
+    assert not (tmp_path / "empty").exists()  # looking does not create it
+
+    result = CliRunner().invoke(app, ["eval", "--from-feedback", "--user", "bob", "--index", str(rated_index)])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "1 down-voted answer(s) without a correction left out" in output
+    assert "No usable feedback of user 'bob'" in output
+
+    for wrong in (
+        ["eval", str(SEED_QUESTIONS), "--from-feedback"],
+        ["eval"],
+        ["eval", str(SEED_QUESTIONS), "--user", "x"],
+    ):
+        result = CliRunner().invoke(app, [*wrong, "--index", str(rated_index)])
+        assert result.exit_code == 2, wrong

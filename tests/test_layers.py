@@ -8,16 +8,16 @@ The contract:
 * The core (``assistant``) never imports ``ui``, ``benchmarks`` or ``tests``. Adapters outside it plug
   in: ``assistant serve`` comes from the UI's ``assistant.commands`` entry point.
 * ``ui`` uses only the core's public API: the package ``assistant`` itself and ``assistant.types``,
-  ``assistant.errors``, ``assistant.settings`` and ``assistant.eval``, and the HTTP API adapter
-  (``assistant.http.app``, ``assistant.http.keys``) that ``assistant serve`` mounts beside it. Never
-  ``assistant.answer``, ``.store``, ``.ingest``, ``.retrieve`` or any other inner module; it asks
-  ``Assistant`` instead.
+  ``assistant.errors``, ``assistant.settings``, ``assistant.eval`` and ``assistant.conversations``,
+  and the HTTP API adapter (``assistant.http.app``, ``assistant.http.keys``) that ``assistant serve``
+  mounts beside it. Never ``assistant.answer``, ``.store``, ``.ingest``, ``.retrieve`` or any other
+  inner module; it asks ``Assistant`` instead.
 * Inside the core, data flows files -> documents -> chunks -> index -> passages -> answer, and each
   layer imports only layers below it (lowest first)::
 
       foundation   types, errors, settings, text   shared data, errors, configuration, text tools
       models       embedding, llm                  adapters to the embedding model and LLMs
-      store        store                           the index on disk
+      store        store, conversations            the index on disk; saved chats and feedback
       pipelines    ingest, retrieve                files -> index; question -> passages
       answer       answer                          passages -> a cited answer
       services     services                        the stages put together
@@ -42,7 +42,7 @@ PACKAGES = ("assistant", "ui")
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("types", "errors", "settings", "text"),
     ("embedding", "llm"),
-    ("store",),
+    ("store", "conversations"),
     ("ingest", "retrieve"),
     ("answer",),
     ("services",),
@@ -58,6 +58,7 @@ UI_MAY_IMPORT = {
     "assistant.errors",
     "assistant.settings",
     "assistant.eval",
+    "assistant.conversations",
     # The API adapter, which `assistant serve` composes with the UI; `api-key` makes its keys.
     "assistant.http.app",
     "assistant.http.keys",

@@ -1,9 +1,11 @@
-"""The Gradio app: a chat with cited, highlighted sources, documents and evaluation tabs, and
-per-session settings.
+"""The Gradio app: a chat with cited, highlighted sources (and the cited page itself), saved
+conversations in a sidebar, answers scoped to chosen documents, feedback on answers, documents and
+evaluation tabs, and per-session settings.
 
-Everything it knows about answering goes through the public ``Assistant`` API. Per-user state
-(chat history, the answers' sources, top-k, retrieval mode) lives in ``gr.State``, which Gradio
-keeps per browser session, so one user's settings never change another's.
+Everything it knows goes through the public ``Assistant`` API (handlers in ui/chat.py and
+ui/documents.py; this module lays the page out and wires events). Per-session state (the open chat,
+its sources, top-k, retrieval mode) lives in ``gr.State``, which Gradio keeps per browser session;
+conversations are saved per user on the server, so they survive a reload and a restart.
 
 Usage::
 
@@ -16,7 +18,7 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,16 +26,17 @@ from typing import Any
 import gradio as gr  # ui/__init__.py has already turned gradio's analytics off
 from fastapi import FastAPI
 
-from assistant import Assistant, AssistantError
+from assistant import Assistant
 from assistant.settings import UISection
-from assistant.types import MB, Answer, DocumentInfo, IngestReport, UploadLimits
+from assistant.types import MB, UploadLimits
 
-from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers, example_copy
+from .chat import DISLIKE, LIKE, ChatHandlers
+from .documents import DOC_HEADERS, DocumentHandlers
+from .evaluate import FAILURE_HEADERS, TOP_K_RANGE, EvalHandlers
 from .examples import examples_for
-from .render import answer_html, answer_plain, esc, md_esc, sources_html
+from .render import sources_html
 
 MODES = [("Hybrid (dense + BM25)", "hybrid"), ("Dense (MiniLM)", "dense"), ("BM25 (keywords)", "bm25")]
-DOC_HEADERS = ["Name", "File", "Format", "Pages", "Chunks", "Added", "ID"]
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -63,186 +66,6 @@ class UiConfig:
         )
 
 
-def _file_names(doc: DocumentInfo) -> str:
-    return ", ".join(Path(s).name for s in doc.sources)
-
-
-def _when(iso: str) -> str:
-    """``2026-11-26T00:42:35+00:00`` -> ``2026-11-26 00:42``."""
-    return iso.replace("T", " ")[:16]
-
-
-def _bot(html: str) -> dict[str, str]:
-    return {"role": "assistant", "content": html}
-
-
-class ChatHandlers:
-    """The event handlers, bound to one shared ``Assistant`` (which is thread-safe)."""
-
-    def __init__(self, assistant: Assistant, config: UiConfig) -> None:
-        self.assistant = assistant
-        self.config = config
-        self.upload_dir = config.upload_dir or assistant.upload_dir
-        # A local model loads on its first question in that session's choice, then stays loaded.
-        self.answerers = assistant.answerers()
-
-    # -- chat -----------------------------------------------------------------------------------
-
-    def _ask_kwargs(self, prefs: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"top_k": int(prefs["top_k"]), "mode": prefs["mode"]}
-        if len(self.answerers) > 1 and prefs.get("answerer"):
-            kwargs["answerer"] = prefs["answerer"]
-        return kwargs
-
-    def _answers(self, question: str, history: list[dict[str, str]], prefs: dict[str, Any]) -> Iterator[str | Answer]:
-        """Text deltas as the answerer writes them, then the final Answer."""
-        yield from self.assistant.ask_stream(question, history, **self._ask_kwargs(prefs))
-
-    def _doc_text(self, doc_id: str) -> str | None:
-        try:
-            return self.assistant.document_text(doc_id)
-        except AssistantError:
-            # Removed by another session since the answer was retrieved: show the passage alone.
-            return None
-
-    def chat(
-        self,
-        question: str,
-        messages: list[dict[str, Any]],
-        history: list[dict[str, str]],
-        turns: list[dict[str, str]],
-        prefs: dict[str, Any],
-    ) -> Iterator[tuple[Any, ...]]:
-        """Answer ``question``; yields (question box, chat, sources, history, turns, copy text)."""
-        question = (question or "").strip()
-        if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        turn = len(turns)
-        messages = [
-            *messages,
-            {"role": "user", "content": esc(question)},
-            _bot('<div class="answer pending">Searching your documents…</div>'),
-        ]
-        yield "", messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        answer: Answer | None = None
-        partial = ""
-        try:
-            for item in self._answers(question, history, prefs):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    partial += item
-                    messages[-1] = _bot(f'<div class="answer streaming">{esc(partial)}</div>')
-                    yield gr.skip(), messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        except AssistantError as exc:
-            messages[-1] = _bot(f'<div class="answer error">{esc(str(exc))}</div>')
-            yield gr.skip(), messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        if answer is None:
-            raise gr.Error("The answerer finished without an answer.")
-        messages[-1] = _bot(answer_html(answer, turn))
-        panel = sources_html(answer, turn, self._doc_text)
-        history = [*history, {"role": "user", "content": question}, _bot(answer.text)]
-        plain = answer_plain(answer)
-        turns = [*turns, {"sources": panel, "plain": plain}]
-        yield gr.skip(), messages, panel, history, turns, plain
-
-    @staticmethod
-    def select_turn(turns: list[dict[str, str]], evt: gr.SelectData) -> tuple[Any, Any]:
-        """Show the sources of the answer the user clicked (each turn adds two messages)."""
-        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        turn = int(index) // 2
-        if not 0 <= turn < len(turns):
-            return gr.skip(), gr.skip()
-        return turns[turn]["sources"], turns[turn]["plain"]
-
-    @staticmethod
-    def clear() -> tuple[Any, ...]:
-        return [], sources_html(None, 0), [], [], ""
-
-    # -- documents ------------------------------------------------------------------------------
-
-    def document_rows(self) -> tuple[Any, Any]:
-        """The documents table and the remove dropdown's choices."""
-        docs = self.assistant.documents()
-        rows = [[d.title, _file_names(d), d.format, d.pages, d.chunks, _when(d.added_at), d.doc_id[:12]] for d in docs]
-        choices = [(f"{d.title} — {_file_names(d)} ({d.doc_id[:8]})", d.doc_id) for d in docs]
-        return gr.update(value=rows or None), gr.update(choices=choices, value=None)
-
-    def _progress_callback(self, progress: gr.Progress):
-        def report(done: int, total: int, current: str) -> None:
-            progress((done, max(total, 1)), desc=f"Indexing {current}", unit="files")
-
-        return report
-
-    def add_files(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        """Store the uploads safely, index them, and report what went in and what did not."""
-        if not files:
-            return ("Choose one or more files first.", *self.document_rows(), gr.skip())
-        stored = self.assistant.store_uploads(files, upload_dir=self.upload_dir, limits=self.config.limits)
-        lines = [f"- **{md_esc(r.name)}**: {md_esc(r.reason)}" for r in stored.rejected]
-        report: IngestReport | None = None
-        if stored.accepted:
-            try:
-                report = self.assistant.ingest_uploads(
-                    stored, progress=self._progress_callback(progress), background=self.config.ingest_in_background
-                )
-            except AssistantError as exc:
-                lines.append(f"- {md_esc(str(exc))}")
-        if report is not None:
-            for skipped in report.skipped:
-                lines.append(f"- **{md_esc(Path(skipped.path).name)}**: {md_esc(skipped.reason)}")
-        added = report.files_read if report else 0
-        summary = f"Indexed {added} file(s)"
-        if report is not None and report.files_unchanged:
-            summary += f", {report.files_unchanged} already indexed"
-        if lines:
-            summary += ". Not indexed:\n" + "\n".join(lines)
-        else:
-            summary += "."
-        indexed = {p.name for p in stored.accepted} - {Path(s.path).name for s in report.skipped} if report else set()
-        kept_apart = [r for r in stored.renamed if r.stored_as in indexed]
-        if kept_apart:
-            summary += "\n\nKept apart from a different file of the same name already uploaded:\n" + "\n".join(
-                f"- **{md_esc(r.name)}** is stored as **{md_esc(r.stored_as)}** (to replace the old one, "
-                "remove it, then upload this again)"
-                for r in kept_apart
-            )
-        if report is not None and report.notices:
-            summary = "\n".join(md_esc(n) for n in report.notices) + "\n\n" + summary
-        return (summary, *self.document_rows(), None)
-
-    def remove_document(self, doc_id: str | None) -> tuple[Any, ...]:
-        """Remove a document from the index, and its uploaded file so re-indexing keeps it gone."""
-        if not doc_id:
-            return ("Choose a document to remove.", *self.document_rows())
-        info = next((d for d in self.assistant.documents() if d.doc_id == doc_id), None)
-        try:
-            self.assistant.remove(doc_id, delete_from=self.upload_dir)
-        except AssistantError as exc:
-            return (md_esc(str(exc)), *self.document_rows())
-        name = info.title if info else doc_id[:12]
-        return (f"Removed **{md_esc(name)}**.", *self.document_rows())
-
-    def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        """Re-read every indexed file and the upload folder; files gone from disk are dropped."""
-        try:
-            report = self.assistant.reindex(
-                also=[self.upload_dir] if self.upload_dir.is_dir() else [],
-                progress=self._progress_callback(progress),
-                background=self.config.ingest_in_background,
-            )
-        except AssistantError as exc:
-            return (md_esc(str(exc)), *self.document_rows())
-        notices = "".join(f"{md_esc(n)}\n\n" for n in report.notices)
-        return (
-            f"{notices}Re-indexed: {report.files_read} changed, {report.files_unchanged} unchanged, "
-            f"{report.sources_removed} removed.",
-            *self.document_rows(),
-        )
-
-
 def _css() -> str:
     return (ASSETS / "app.css").read_text(encoding="utf-8")
 
@@ -253,7 +76,10 @@ def _head() -> str:
 
 def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
     """The whole UI over ``assistant``; launch it with :func:`launch`."""
-    h = ChatHandlers(assistant, config)
+    h = ChatHandlers(assistant)
+    docs = DocumentHandlers(
+        assistant, config.upload_dir or assistant.upload_dir, config.limits, config.ingest_in_background
+    )
     ev = EvalHandlers(assistant)
     settings = assistant.settings
     default_prefs = {"top_k": settings.top_k, "mode": settings.retrieval_mode, "answerer": settings.answerer}
@@ -263,6 +89,20 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
         prefs = gr.State(default_prefs)
         history = gr.State([])
         turns = gr.State([])
+        conversation = gr.State(None)
+        # The conversation this browser had open, so a reload reopens it (the store checks its owner).
+        remembered = gr.BrowserState(None, storage_key="assistant-conversation")
+
+        with gr.Sidebar(label="Conversations", elem_id="sidebar", width=300):
+            # The open conversation's controls first: the list below grows all day.
+            title = gr.Textbox(label="Name", placeholder="Open a conversation", elem_id="conversation-title")
+            with gr.Row():
+                rename_button = gr.Button("Rename", size="sm", elem_id="rename")
+                delete_button = gr.Button("Delete", size="sm", variant="stop", elem_id="delete")
+            export_button = gr.Button("Export as Markdown", size="sm", elem_id="export")
+            export_file = gr.File(label="Markdown", visible=False, interactive=False, elem_id="export-file")
+            conversations = gr.Radio(choices=[], label="Conversations", elem_id="conversations")
+
         gr.Markdown("## Ask your documents\nAnswers quote the documents, with a source for each claim.")
         with gr.Tab("Chat", id="chat-tab"):
             with gr.Row(equal_height=False):
@@ -273,6 +113,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                         height=520,
                         # Per-message copy would copy the message's HTML; "Copy answer" copies text.
                         buttons=[],
+                        feedback_options=(LIKE, DISLIKE),
                         placeholder="Ask a question about the indexed documents.",
                     )
                     with gr.Row():
@@ -284,14 +125,33 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                             autofocus=True,
                         )
                         ask_button = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+                    scope = gr.Dropdown(
+                        choices=[],
+                        value=[],
+                        multiselect=True,
+                        label="Search in",
+                        info="Only these documents answer; leave empty for all of them.",
+                        elem_id="scope",
+                    )
                     with gr.Row():
-                        clear_button = gr.Button("Clear chat", elem_id="clear", size="sm")
+                        clear_button = gr.Button("New chat", elem_id="clear", size="sm")
                         copy_button = gr.Button("Copy answer", elem_id="copy", size="sm")
                     if examples:
                         gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Example questions")
                 with gr.Column(scale=2, elem_id="sources-column"):
+                    page_view = gr.HTML("", elem_id="page-view")
                     sources = gr.HTML(sources_html(None, 0), elem_id="sources")
+                    mark_button = gr.Button(
+                        "Select the right answer in a source, then press here",
+                        size="sm",
+                        elem_id="mark-answer",
+                    )
             copy_text = gr.Textbox(visible="hidden", elem_id="copy-text")
+            # Written and pressed by app.js: which page to show, the words selected as the right answer.
+            page_request = gr.Textbox(visible="hidden", elem_id="page-request")
+            page_go = gr.Button(visible="hidden", elem_id="page-request-go")
+            selection = gr.Textbox(visible="hidden", elem_id="selection")
+            selection_go = gr.Button(visible="hidden", elem_id="selection-go")
 
         with gr.Tab("Documents", id="documents-tab"):
             docs_table = gr.Dataframe(headers=DOC_HEADERS, interactive=False, elem_id="documents", wrap=True)
@@ -319,7 +179,8 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             gr.Markdown(
                 "Score the assistant on a question set, one JSON object a line: "
                 '`{"id", "question", "answers": [...], "source"}`, with `answers: []` for a question '
-                "the documents do not answer.",
+                "the documents do not answer. `assistant eval --from-feedback` makes one from the "
+                "answers people marked in the chat.",
                 elem_classes=["hint"],
             )
             with gr.Row():
@@ -330,7 +191,7 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                         type="filepath",
                         elem_id="eval-file",
                     )
-                    example_button = gr.Button("Use the example questions", size="sm", elem_id="eval-example")
+                    example_button = gr.Button("Use the documents' own question set", size="sm", elem_id="eval-example")
                 with gr.Column():
                     eval_top_k = gr.Number(
                         label="Passages retrieved (top-k)",
@@ -370,43 +231,59 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
                 elem_id="answerer",
             )
 
+        private: dict[str, Any] = dict(api_visibility="private")
+        remember: dict[str, Any] = dict(fn=lambda c: c, inputs=[conversation], outputs=[remembered], **private)
+        # What opening, restoring, starting or deleting a conversation updates (ChatHandlers.new_chat).
+        whole_chat = [chatbot, sources, history, turns, copy_text, conversation, conversations, scope, title]
+
         chat_io: dict[str, Any] = dict(
             fn=h.chat,
-            inputs=[question, chatbot, history, turns, prefs],
-            outputs=[question, chatbot, sources, history, turns, copy_text],
+            inputs=[question, chatbot, history, turns, prefs, conversation, scope],
+            outputs=[question, chatbot, sources, history, turns, copy_text, conversation, conversations],
             concurrency_limit=config.chat_concurrency,
             concurrency_id="chat",
         )
-        question.submit(api_name="chat", **chat_io)
-        ask_button.click(api_visibility="private", **chat_io)
-        chatbot.select(h.select_turn, inputs=[turns], outputs=[sources, copy_text], api_visibility="private")
+        question.submit(api_name="chat", **chat_io).then(**remember)
+        ask_button.click(**private, **chat_io).then(**remember)
+        chatbot.select(h.select_turn, inputs=[turns], outputs=[sources, copy_text], **private)
+        chatbot.like(h.like, inputs=[conversation], **private)
         for clearing in (clear_button.click, chatbot.clear):
-            clearing(h.clear, outputs=[chatbot, sources, history, turns, copy_text], api_visibility="private")
+            clearing(h.new_chat, outputs=whole_chat, **private).then(**remember)
+        conversations.input(h.open_conversation, inputs=[conversations], outputs=whole_chat, **private).then(**remember)
+        rename_button.click(h.rename, inputs=[conversation, title], outputs=[conversations], **private)
+        delete_button.click(h.delete, inputs=[conversation], outputs=whole_chat, **private).then(**remember)
+        export_button.click(h.export, inputs=[conversation], outputs=[export_file], **private)
+        scope.input(h.set_scope, inputs=[conversation, scope], **private)
+        page_go.click(h.page, inputs=[page_request], outputs=[page_view], **private)
+        selection_go.click(h.mark_answer, inputs=[selection, conversation], **private)
+        # Runs in the browser only: app.js reads the selection and hands it to `selection`.
+        mark_button.click(None, js="() => window.assistantMarkSelection()", **private)
         # Runs in the browser only: the answer's plain text is already there, in copy_text.
         copy_button.click(
             None,
             inputs=[copy_text],
             js="(text) => { if (text) { navigator.clipboard.writeText(text); } }",
-            api_visibility="private",
+            **private,
         )
 
+        doc_outputs = [docs_table, remove_choice, scope]
         writes: dict[str, Any] = dict(concurrency_limit=1, concurrency_id="index-writes")
         add_button.click(
-            h.add_files,
+            docs.add_files,
             inputs=[upload],
-            outputs=[docs_status, docs_table, remove_choice, upload],
+            outputs=[docs_status, *doc_outputs, upload],
             api_name="add_documents",
             **writes,
         )
         remove_button.click(
-            h.remove_document,
+            docs.remove_document,
             inputs=[remove_choice],
-            outputs=[docs_status, docs_table, remove_choice],
+            outputs=[docs_status, *doc_outputs],
             api_name="remove_document",
             **writes,
         )
-        reindex_button.click(h.reindex, outputs=[docs_status, docs_table, remove_choice], api_name="reindex", **writes)
-        example_button.click(example_copy, outputs=[eval_file], api_visibility="private")
+        reindex_button.click(docs.reindex, outputs=[docs_status, *doc_outputs], api_name="reindex", **writes)
+        example_button.click(ev.corpus_questions, outputs=[eval_file], **private)
         # Its own queue, one run at a time: a long evaluation never waits on or holds up the chat.
         run_button.click(
             ev.run,
@@ -416,14 +293,16 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             concurrency_limit=1,
             concurrency_id="evaluate",
         )
-        demo.load(h.document_rows, outputs=[docs_table, remove_choice], api_visibility="private")
+        demo.load(docs.document_rows, outputs=doc_outputs, **private).then(
+            h.restore, inputs=[remembered], outputs=whole_chat, **private
+        )
 
         for component, key in ((top_k, "top_k"), (mode, "mode"), (answerer, "answerer")):
             component.change(
                 lambda value, p, key=key: {**p, key: value},
                 inputs=[component, prefs],
                 outputs=[prefs],
-                api_visibility="private",
+                **private,
             )
     return demo
 

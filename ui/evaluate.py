@@ -7,7 +7,7 @@ into a fresh temporary folder, from where Gradio serves them for download.
 Usage::
 
     tab = EvalHandlers(assistant)
-    view = tab.run(str(EXAMPLE_QUESTIONS), top_k=None)
+    view = tab.run(tab.corpus_questions(), top_k=None)   # the question set shipped with the corpus
     view.summary        # HTML: counts and the headline metrics
     view.failures       # DataFrame: one row per failed question
     view.charts, view.downloads
@@ -32,13 +32,12 @@ from assistant.eval import (
     EvalReport,
     QuestionFileError,
     QuestionResult,
+    corpus_question_files,
     load_questions,
 )
 
 from .render import esc
 
-# Questions about the seed documents; ships with the UI, so the wheel has it too.
-EXAMPLE_QUESTIONS = Path(__file__).parent / "assets" / "example-questions.jsonl"
 FAILURE_HEADERS = ["ID", "Question", "Expected", "Got", "Why"]
 # The same bounds as `assistant eval --top-k`.
 TOP_K_RANGE = (1, 100)
@@ -117,21 +116,25 @@ def parse_top_k(value: float | None) -> int | None:
     return int(value)
 
 
-def example_copy() -> str:
-    """A copy of the example questions in a temporary folder.
-
-    Gradio serves only files under the working directory or the system's temp folder, and the app
-    may run from anywhere, so the bundled file is copied rather than handed over.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="assistant-eval-questions-"))
-    return str(shutil.copy(EXAMPLE_QUESTIONS, folder / EXAMPLE_QUESTIONS.name))
-
-
 class EvalHandlers:
     """The tab's event handlers, over the app's shared ``Assistant``."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+
+    def corpus_questions(self) -> str | None:
+        """A copy of the question set shipped with the indexed documents (``questions.jsonl`` beside
+        them), or None with a warning when they ship none.
+
+        Gradio serves only files under the working directory or the system's temp folder, and the
+        corpus may lie anywhere, so the file is copied rather than handed over.
+        """
+        shipped = corpus_question_files(s for d in self.assistant.documents() for s in d.sources)
+        if not shipped:
+            gr.Warning("The indexed documents ship no question set (a questions.jsonl beside them).")
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="assistant-eval-questions-"))
+        return str(shutil.copy(shipped[0], folder / shipped[0].name))
 
     def run(self, questions_file: str | None, top_k: float | None, progress: gr.Progress = gr.Progress()) -> EvalView:
         """Evaluate on ``questions_file``; a bad file or top-k comes back as a message, not raised."""

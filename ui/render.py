@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from assistant.types import Answer, Citation, Passage
 
 # How much of the document to show on each side of a passage in its "in context" view.
 CONTEXT_CHARS = 600
+# An abstention lists at most this many related passages: more reads as an answer hidden somewhere.
+RELATED_LIMIT = 3
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -118,17 +120,29 @@ def _differing(answer: Answer, turn: int) -> str:
     )
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def related_passages(answer: Answer, floor: float) -> list[Passage]:
+    """The passages an abstention shows as "related, but not an answer": the first few whose best
+    sentence is at least ``floor`` similar to the question. Passages found by keywords alone carry no
+    similarity; they are kept, since nothing says they are unrelated."""
+
+    def similarity(p: Passage) -> float | None:
+        return p.sentence_score if p.sentence_score is not None else p.dense_score
+
+    return [p for p in answer.passages if (s := similarity(p)) is None or s >= floor][:RELATED_LIMIT]
+
+
+def answer_html(answer: Answer, turn: int, related_floor: float = 0.0) -> str:
     """The chat message for ``answer``: escaped text whose ``[n]`` markers link to source cards.
 
-    An abstention gets a plain statement and points at the related passages instead.
+    An abstention gets a plain statement and points at the related passages instead, if any passage
+    is similar enough to the question (``related_floor``) to be worth showing.
     """
     text = esc(answer.text)
     if not answer.found:
         hint = (
             ' <span class="abstain-hint">The closest passages are listed under Sources as '
             "related, but not an answer.</span>"
-            if answer.passages
+            if related_passages(answer, related_floor)
             else ""
         )
         return f'<div class="answer abstained" data-turn="{turn}">{text}{hint}</div>'
@@ -154,7 +168,7 @@ def answer_plain(answer: Answer) -> str:
 
 def _plain_source(c: Citation) -> str:
     page = f", p. {c.page}" if c.page is not None else ""
-    section = f", {c.heading}" if c.heading else ""
+    section = f", {c.heading}" if c.heading and c.heading != (c.title or c.source) else ""
     return f'[{c.marker}] {c.title or c.source}{page}{section}: "{c.quote}"'
 
 
@@ -205,15 +219,41 @@ def _context(doc_text: str | None, start: int, end: int, quote_spans: Sequence[t
     )
 
 
+def _ocr_badge(citation: Citation) -> str:
+    """Quotes read from a scan by OCR say so, with the page's OCR confidence."""
+    if not citation.ocr:
+        return ""
+    confidence = f" {citation.ocr_confidence:.0f}%" if citation.ocr_confidence is not None else ""
+    hint = "Read from a scanned page; check it against the page image"
+    return f' <span class="ocr" title="{hint}">OCR{confidence}</span>'
+
+
 def _title(source: str, title: str, page: int | None, heading: str = "") -> str:
     name = title or source.rsplit("/", 1)[-1]
     page_part = f' <span class="page">p. {page}</span>' if page is not None else ""
-    section = f' <span class="section">{esc(heading)}</span>' if heading else ""
+    # A document's first heading is often its title: said once.
+    section = f' <span class="section">{esc(heading)}</span>' if heading and heading != name else ""
     return f'<span class="doc-name" title="{esc(source)}">{esc(name)}</span>{page_part}{section}'
 
 
-def citation_card(citation: Citation, passage: Passage | None, turn: int, doc_text: str | None) -> str:
-    """One source card: document, page, passage with the cited sentence marked, scores, context."""
+def _page_button(citation: Citation, paged: Collection[str]) -> str:
+    """ "Show page" for a citation whose document has page images (PDFs, scans, images); an image
+    file's citations name no page."""
+    if citation.doc_id not in paged:
+        return ""
+    page = "" if citation.page is None else str(citation.page)
+    label = f"Show page {page}" if page else "Show the image"
+    return (
+        f'<button type="button" class="show-page" data-doc="{esc(citation.doc_id)}" data-page="{page}" '
+        f'data-quote="{esc(citation.quote)}">{label}</button>'
+    )
+
+
+def citation_card(
+    citation: Citation, passage: Passage | None, turn: int, doc_text: str | None, paged: Collection[str] = ()
+) -> str:
+    """One source card: document, page, passage with the cited sentence marked, scores, context;
+    for a document in ``paged``, a button that shows the cited page itself."""
     if passage is not None:
         body_text = passage.text
         spans = [(citation.passage_start, citation.passage_end)]
@@ -224,18 +264,18 @@ def citation_card(citation: Citation, passage: Passage | None, turn: int, doc_te
     doc_spans = [(citation.start, citation.end)]
     return (
         f'<div class="source-card" id="{source_anchor(turn, citation.marker)}" '
-        f'data-marker="{citation.marker}">'
+        f'data-marker="{citation.marker}" data-doc="{esc(citation.doc_id)}">'
         f'<div class="source-head"><span class="marker">[{citation.marker}]</span> '
-        f"{_title(citation.source, citation.title, citation.page, citation.heading)}</div>"
+        f"{_title(citation.source, citation.title, citation.page, citation.heading)}{_ocr_badge(citation)}</div>"
         f'<blockquote class="passage">{highlight(body_text, spans)}</blockquote>'
-        f"{_why(passage, citation)}{_context(doc_text, start, end, doc_spans)}</div>"
+        f"{_page_button(citation, paged)}{_why(passage, citation)}{_context(doc_text, start, end, doc_spans)}</div>"
     )
 
 
 def related_card(passage: Passage, rank: int, doc_text: str | None) -> str:
     """A closest-passage card for an abstention: no highlight, since nothing answered."""
     return (
-        f'<div class="source-card related" data-rank="{rank}">'
+        f'<div class="source-card related" data-rank="{rank}" data-doc="{esc(passage.doc_id)}">'
         f'<div class="source-head"><span class="marker">{rank}.</span> '
         f"{_title(passage.source, passage.title, passage.page, passage.heading)}</div>"
         f'<blockquote class="passage">{esc(passage.text)}</blockquote>'
@@ -243,11 +283,18 @@ def related_card(passage: Passage, rank: int, doc_text: str | None) -> str:
     )
 
 
-def sources_html(answer: Answer | None, turn: int, context: Callable[[str], str | None] | None = None) -> str:
+def sources_html(
+    answer: Answer | None,
+    turn: int,
+    context: Callable[[str], str | None] | None = None,
+    related_floor: float = 0.0,
+    paged: Collection[str] = (),
+) -> str:
     """The sources panel for one answer.
 
     ``context(doc_id)`` returns the document's full text for the "in context" view; pass None to
-    leave that view out.
+    leave that view out. An abstention lists its :func:`related_passages` (``related_floor``),
+    collapsed. Citations of documents in ``paged`` can show their page image.
     """
     if answer is None:
         return '<div class="sources empty">Sources for an answer appear here.</div>'
@@ -261,25 +308,29 @@ def sources_html(answer: Answer | None, turn: int, context: Callable[[str], str 
         return texts[doc_id]
 
     if not answer.found:
-        if not answer.passages:
-            return '<div class="sources abstained"><p>No related passages.</p></div>'
-        related = "".join(related_card(p, i, doc_text(p.doc_id)) for i, p in enumerate(answer.passages, 1))
+        related = related_passages(answer, related_floor)
+        if not related:
+            return (
+                f'<div class="sources abstained" data-turn="{turn}"><h3>Not in your documents</h3>'
+                "<p>No passage comes close to this question.</p></div>"
+            )
+        cards = "".join(related_card(p, i, doc_text(p.doc_id)) for i, p in enumerate(related, 1))
         return (
             f'<div class="sources abstained" data-turn="{turn}">'
             "<h3>Related, but not an answer</h3>"
-            "<p>These passages were the closest matches; none of them answers the question.</p>"
-            f"{related}</div>"
+            f'<details class="related-list"><summary>The {len(related)} closest passage'
+            f"{'s' if len(related) > 1 else ''}; none of them answers the question</summary>{cards}</details></div>"
         )
     by_chunk = {p.chunk_id: p for p in answer.passages}
 
-    def cards(citations: list[Citation]) -> str:
-        return "".join(citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id)) for c in citations)
+    def cards_of(citations: list[Citation]) -> str:
+        return "".join(citation_card(c, by_chunk.get(c.chunk_id), turn, doc_text(c.doc_id), paged) for c in citations)
 
     differing = (
         f'<div class="differing"><h3>{_differ_heading(answer.conflicts)}</h3>'
         "<p>Not quoted in the answer; compare them with the sources above.</p>"
-        f"{cards(answer.conflicts)}</div>"
+        f"{cards_of(answer.conflicts)}</div>"
         if answer.conflicts
         else ""
     )
-    return f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards(answer.citations)}{differing}</div>'
+    return f'<div class="sources" data-turn="{turn}"><h3>Sources</h3>{cards_of(answer.citations)}{differing}</div>'

@@ -94,4 +94,6 @@ def quote_citation(marker: int, sentence: CandidateSentence, score: float, passa
         dense_rank=passage.dense_rank,
         bm25_rank=passage.bm25_rank,
         heading=sentence.heading,
+        ocr=passage.ocr,
+        ocr_confidence=passage.ocr_confidence,
     )

@@ -1,11 +1,19 @@
 """Evaluation on a test question set: load and validate questions, ask, score, report.
 
 >>> from assistant.eval import evaluate
->>> report = evaluate("tests/questions/seed.jsonl", docs=["seeds"], out_dir="eval-out")
+>>> report = evaluate("seeds/questions.jsonl", docs=["seeds"], out_dir="eval-out")
 >>> report.metrics["answer_match"]
 """
 
-from .questions import EvalQuestion, LineError, QuestionFileError, load_questions, parse_questions, validate_lines
+from .questions import (
+    EvalQuestion,
+    LineError,
+    QuestionFileError,
+    corpus_question_files,
+    load_questions,
+    parse_questions,
+    validate_lines,
+)
 from .report import CITATION_SUPPORT_NOTE, METRIC_LABELS
 from .results import LOWER_IS_BETTER, SCORE_METRICS, EvalReport, QuestionResult
 from .runner import evaluate, score_answer, summarize
@@ -20,6 +28,7 @@ __all__ = [
     "QuestionFileError",
     "QuestionResult",
     "SCORE_METRICS",
+    "corpus_question_files",
     "evaluate",
     "load_questions",
     "parse_questions",

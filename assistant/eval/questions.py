@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError
+from ..ingest.pipeline import CORPUS_QUESTIONS
 
 _KNOWN_KEYS = {"id", "question", "answers", "source", "history"}
 _ROLES = {"user", "assistant"}
@@ -135,3 +136,11 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
     except UnicodeDecodeError as exc:
         raise QuestionFileError(str(path), [LineError(0, f"not UTF-8 text ({exc.reason})")]) from None
     return parse_questions(text.splitlines(), name=str(path))
+
+
+def corpus_question_files(sources: Iterable[str]) -> list[Path]:
+    """The question sets shipped with the documents at ``sources`` (indexed file paths): a
+    ``questions.jsonl`` (``CORPUS_QUESTIONS``) in a folder that holds one of them, each listed once,
+    in folder order. The chat offers their questions as examples."""
+    folders = dict.fromkeys(Path(s).parent for s in sources)
+    return [folder / CORPUS_QUESTIONS for folder in folders if (folder / CORPUS_QUESTIONS).is_file()]

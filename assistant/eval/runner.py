@@ -1,7 +1,7 @@
 """Run a question set through ``Assistant.ask`` and score every answer.
 
     >>> from assistant import Assistant
-    >>> report = evaluate("tests/questions/seed.jsonl", assistant=Assistant.open("index"), out_dir="eval-out")
+    >>> report = evaluate("seeds/questions.jsonl", assistant=Assistant.open("index"), out_dir="eval-out")
     >>> report.metrics["answer_match"], report.missed({"answer_match": 0.8})
 
 ``evaluate`` can also build a throw-away index from ``docs`` (files or folders), so a question set and

@@ -146,5 +146,7 @@ def build_api(assistant: Assistant, config: ApiConfig = ApiConfig()) -> FastAPI:
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            # A page image's quote boxes travel in headers, which a browser hides unless exposed.
+            expose_headers=["X-Page", "X-Quote-Found", "X-Quote-Boxes", "X-Page-OCR", "X-Page-Stale", "Retry-After"],
         )
     return app

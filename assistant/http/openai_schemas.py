@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .schemas import CitationOut
+from .schemas import DOCUMENTS_DESCRIPTION, CitationOut
 
 
 class ContentPart(BaseModel):
@@ -40,6 +40,7 @@ class ChatRequest(BaseModel):
     model: str = Field(description="`assistant` (the default answerer) or an answerer's name; GET /v1/models.")
     messages: list[ChatMessage] = Field(min_length=1, description="The last user message is the question.")
     stream: bool = False
+    documents: list[str] | None = Field(None, description=f"Not OpenAI's: {DOCUMENTS_DESCRIPTION}")
 
 
 class ReplyMessage(BaseModel):

@@ -22,12 +22,14 @@ from starlette.exceptions import HTTPException
 from ..errors import (
     AssistantError,
     DocumentNotFoundError,
+    DocumentScopeError,
     IndexCorruptError,
     IndexLockedError,
     IndexMismatchError,
     IndexNotFoundError,
     IngestError,
     InvalidQuestionError,
+    PageImageError,
 )
 
 log = logging.getLogger("assistant.http")
@@ -38,6 +40,8 @@ TYPE_BASE = "urn:assistant:problem:"
 # An AssistantError's class decides the status; the first match wins (the base class last).
 _STATUS: list[tuple[type[AssistantError], int, str]] = [
     (InvalidQuestionError, 400, "invalid-question"),
+    (DocumentScopeError, 400, "invalid-documents"),
+    (PageImageError, 400, "no-page-image"),
     (DocumentNotFoundError, 404, "document-not-found"),
     (IndexLockedError, 409, "index-busy"),
     (IndexNotFoundError, 503, "index-unavailable"),

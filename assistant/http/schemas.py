@@ -6,7 +6,7 @@ The answer's shape is ``Answer.to_dict`` (the CLI's ``--json``); these models de
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,12 @@ class Message(BaseModel):
     content: str
 
 
+DOCUMENTS_DESCRIPTION = (
+    "Answer from these documents only, each named by its id (or 8+ first characters), title, file or folder "
+    "path; a name that matches none, or a title or prefix that matches several, is refused (400)."
+)
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +39,7 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default: the setting).")
     mode: RetrievalMode | None = Field(None, description="Retrieval mode (default: the setting).")
     answerer: str | None = Field(None, description="A registered answerer (GET /v1/info lists them).")
+    documents: list[str] | None = Field(None, description=DOCUMENTS_DESCRIPTION)
     stream: bool = Field(False, description="Answer as Server-Sent Events: delta..., answer, done.")
 
 
@@ -53,6 +60,8 @@ class CitationOut(_Out):
     dense_rank: int | None = None
     bm25_rank: int | None = None
     heading: str = ""
+    ocr: bool = Field(False, description="The quote's page was read by OCR (a scan): its text may hold misreadings.")
+    ocr_confidence: float | None = Field(None, description="That page's mean OCR confidence, 0-100.")
 
 
 class PassageOut(_Out):
@@ -71,6 +80,8 @@ class PassageOut(_Out):
     bm25_rank: int | None = None
     bm25_score: float | None = None
     heading: str = ""
+    ocr: bool = Field(False, description="The passage's page was read by OCR (a scan).")
+    ocr_confidence: float | None = Field(None, description="That page's mean OCR confidence, 0-100.")
 
 
 class AnswerOut(_Out):
@@ -193,6 +204,22 @@ class IngestRequest(BaseModel):
 class RemovedOut(BaseModel):
     documents_removed: int
     chunks_removed: int
+
+
+class PageImageOut(BaseModel):
+    """A drawn page without its pixels (``Accept: application/json``): where the quote was marked."""
+
+    doc_id: str
+    page: int = Field(description="The page drawn, 1-based (a one-page document's own page for page.png).")
+    width: int = Field(description="The PNG's size in pixels.")
+    height: int
+    # Lists of four, not tuples: schemathesis misreads the ``prefixItems`` of a tuple's schema.
+    boxes: list[Annotated[list[int], Field(min_length=4, max_length=4)]] = Field(
+        description="The quote's rectangles, [left, top, right, bottom] in the PNG's pixels, one per line."
+    )
+    found: bool = Field(description="The quote was found and marked (False without a quote).")
+    ocr: bool = Field(description="The page was read by OCR (a scan): the boxes are its words'.")
+    stale: bool = Field(description="The file changed since it was indexed: drawn as it is now, nothing marked.")
 
 
 class InfoOut(BaseModel):

@@ -37,6 +37,10 @@ ProgressCallback = Callable[[int, int, str], None]
 # while the model still sees full batches.
 _EMBED_FLUSH_TEXTS = 512
 
+# The question set a corpus may ship beside its documents, in the evaluation format: not a document,
+# so discovery leaves it out without calling it unsupported (assistant/eval/questions.py finds it).
+CORPUS_QUESTIONS = "questions.jsonl"
+
 
 def _entry(path: Path) -> Path:
     """The absolute path a file is indexed under: its folder resolved, its own name kept. A link is
@@ -52,6 +56,8 @@ def _add(path: Path, found: dict[Path, None], skipped: list[SkippedFile]) -> Non
         skipped.append(SkippedFile(str(path), "not a regular file"))
     elif is_supported(path):
         found[_entry(path)] = None
+    elif path.name == CORPUS_QUESTIONS:
+        return
     else:
         skipped.append(SkippedFile(str(path), f"unsupported file type {path.suffix or '(none)'}"))
 

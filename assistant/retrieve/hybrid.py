@@ -15,6 +15,9 @@ vectors or BM25 alone (benchmarks/tune_fusion.py; figures in benchmarks/results/
 Several queries (the raw follow-up and its history-aware form) are scored in the same pass and
 their fused scores averaged by weight; a passage keeps its best ranks and scores across them so the
 UI can say why it was chosen.
+
+A question restricted to some documents (a ``Scope``) draws its candidates from their chunks alone:
+the stores filter before ranking, so the top k are the scope's best, never fewer for what lies outside.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from ..settings import RetrievalMode, RetrievalSection
 from ..store.protocols import IndexView
+from ..store.scope import Scope
 from ..types import Passage
 
 
@@ -64,14 +68,21 @@ class HybridRetriever:
         self.settings = settings
 
     def retrieve(
-        self, view: IndexView, queries: list[Query], top_k: int, mode: RetrievalMode | None = None
+        self,
+        view: IndexView,
+        queries: list[Query],
+        top_k: int,
+        mode: RetrievalMode | None = None,
+        scope: Scope | None = None,
     ) -> list[Passage]:
+        """The ``top_k`` best passages; with a scope, the best within it (candidates are drawn from its
+        chunks alone, so that top_k fills from inside it)."""
         mode = mode or self.settings.mode
         k = max(self.settings.candidate_k, top_k)
         total = sum(q.weight for q in queries) or 1.0
         evidence: dict[int, _Evidence] = {}
         for query in queries:
-            self._score(view, query, k, mode, query.weight / total, evidence)
+            self._score(view, query, k, mode, query.weight / total, evidence, scope)
         ranked = sorted(evidence.items(), key=lambda item: (-item[1].fused, item[0]))[:top_k]
         records = view.text.chunks([chunk_id for chunk_id, _ in ranked])
         passages = []
@@ -108,10 +119,11 @@ class HybridRetriever:
         mode: RetrievalMode,
         share: float,
         evidence: dict[int, _Evidence],
+        scope: Scope | None,
     ) -> None:
         """Adds one query's share of the fused score to ``evidence``."""
         use_dense, use_bm25 = mode in ("hybrid", "dense"), mode in ("hybrid", "bm25")
-        pool = self._candidates(view, query, k, use_dense, use_bm25)
+        pool = self._candidates(view, query, k, use_dense, use_bm25, scope)
         if len(pool.ids) == 0:
             return
         bm25 = view.keywords.scores(query.text, pool.ids) if use_bm25 else None
@@ -134,16 +146,18 @@ class HybridRetriever:
                 ev.bm25_rank = _min(ev.bm25_rank, bm25_ranks[chunk_id])
                 ev.bm25_score = _max(ev.bm25_score, float(bm25[i]))
 
-    def _candidates(self, view: IndexView, query: Query, k: int, use_dense: bool, use_bm25: bool) -> _Pool:
-        """The top k chunks by chunk vector and by BM25, with the scores seen on the way."""
+    def _candidates(
+        self, view: IndexView, query: Query, k: int, use_dense: bool, use_bm25: bool, scope: Scope | None
+    ) -> _Pool:
+        """The top k chunks (in scope) by chunk vector and by BM25, with the scores seen on the way."""
         pool = _Pool(np.zeros(0, dtype=np.int64))
         found: list[np.ndarray] = []
         if use_dense:
-            ids, scores = view.dense.search(query.vector, k)
+            ids, scores = view.dense.search(query.vector, k, scope)
             pool.cosine = dict(zip(ids.tolist(), scores.tolist()))
             found.append(ids)
         if use_bm25:
-            ids, scores = view.keywords.search(query.text, k)
+            ids, scores = view.keywords.search(query.text, k, scope)
             pool.bm25_peak = float(scores[0]) if len(scores) else 0.0
             found.append(ids)
         if found:

@@ -25,6 +25,7 @@ from ..store.factory import open_store
 from ..store.index import Repaired
 from ..store.protocols import IndexView, Store
 from ..types import ChunkInfo, Document, DocumentInfo, IngestReport
+from .names import resolve_documents
 
 
 class Library:
@@ -106,6 +107,10 @@ class Library:
             return []
         with self.reading() as view:
             return view.text.documents()
+
+    def resolve_documents(self, names: Sequence[str]) -> list[str]:
+        """The ids of the documents named by id, id prefix, title, file or folder path (``names``)."""
+        return resolve_documents(self.documents(), names)
 
     def document(self, doc_id: str) -> Document | None:
         if not self.store.exists():

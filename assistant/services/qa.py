@@ -7,25 +7,34 @@ quotable sentences) and the answerer (``Answerer``, ``StreamingAnswerer`` when i
     >>> qa = QAService(settings, embedder, library)
     >>> answer = qa.ask("What did the interior minister claim?")
     >>> request = qa.prepare("What did he claim?", history=[...])   # everything before answering
+    >>> qa.ask("Who chairs it?", documents=[doc_id])                # within these documents only
+
+A question restricted to some documents (``documents``: their ids) is retrieved from their chunks
+alone, so it cites nothing else and abstains when they do not answer it, whatever other documents say.
+Streamed text comes without citation markers; the final ``Answer`` brings them, settled.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..answer.base import Answerer, AnswerRequest, StreamingAnswerer
 from ..answer.candidates import CandidateCollector
+from ..answer.markers import without_markers
 from ..answer.registry import available_answerers, make_answerer
 from ..embedding import Embedder
-from ..errors import InvalidQuestionError
+from ..errors import DocumentScopeError, InvalidQuestionError
 from ..retrieve.followup import normalize_history, recent_history
 from ..retrieve.hybrid import HybridRetriever
 from ..retrieve.query import Condenser, QueryBuilder
 from ..settings import MAX_TOP_K, RETRIEVAL_MODES, RetrievalMode, Settings
+from ..store.protocols import IndexView
+from ..store.scope import Scope
 from ..types import Answer, Passage
 from .library import Library
+from .pages import mark_ocr
 
 
 class QAService:
@@ -87,6 +96,34 @@ class QAService:
             raise InvalidQuestionError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}.")
         return top_k, mode  # type: ignore[return-value]  # checked against RETRIEVAL_MODES above
 
+    @staticmethod
+    def _validate_documents(documents: Sequence[str] | None) -> list[str] | None:
+        if documents is None:
+            return None
+        if isinstance(documents, (str, bytes)):
+            raise DocumentScopeError(f"documents must be a list of document ids, not one {type(documents).__name__}.")
+        ids = list(documents)
+        if not all(isinstance(d, str) for d in ids):
+            raise DocumentScopeError("documents must be a list of document ids (strings).")
+        if not ids:
+            raise DocumentScopeError(
+                "The list of documents to search is empty: name at least one, or leave it out to search them all."
+            )
+        return list(dict.fromkeys(ids))
+
+    @staticmethod
+    def _scope(view: IndexView, doc_ids: list[str]) -> Scope:
+        """The scope of these documents, as the view holds them; an id it lacks is refused, never ignored
+        (a question meant for one document must not be answered from all of them)."""
+        found = view.text.document_chunk_ids(doc_ids)
+        unknown = [d for d in doc_ids if d not in found]
+        if unknown:
+            raise DocumentScopeError(
+                f"Unknown document id{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: no indexed "
+                "document has it (Assistant.resolve_documents finds ids by title, path or id prefix)."
+            )
+        return Scope.of({d: found[d] for d in doc_ids})
+
     def prepare(
         self,
         question: str,
@@ -94,6 +131,7 @@ class QAService:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> AnswerRequest:
         """Everything before answering: validation, the queries, retrieval, candidate sentences.
 
@@ -103,6 +141,7 @@ class QAService:
         started = time.perf_counter()
         question = self._validate(question)
         top_k, mode = self._validate_options(top_k, mode)
+        doc_ids = self._validate_documents(documents)
         messages = recent_history(
             normalize_history(history), self.settings.max_history_turns, self.settings.max_history_chars
         )
@@ -111,7 +150,9 @@ class QAService:
         timings["embed"] = time.perf_counter() - started
         with self.library.reading() as view:
             t = time.perf_counter()
-            passages = self.retriever.retrieve(view, plan.queries, top_k=top_k, mode=mode)
+            scope = self._scope(view, doc_ids) if doc_ids is not None else None
+            passages = self.retriever.retrieve(view, plan.queries, top_k=top_k, mode=mode, scope=scope)
+            mark_ocr(view.text, passages)
             timings["retrieve"] = time.perf_counter() - t
             t = time.perf_counter()
             candidates = self.candidates.run(view.text, passages)
@@ -133,8 +174,9 @@ class QAService:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Answer:
-        *_, answer = self.ask_stream(question, history, top_k, mode, answerer)
+        *_, answer = self.ask_stream(question, history, top_k, mode, answerer, documents)
         assert isinstance(answer, Answer)
         return answer
 
@@ -145,19 +187,25 @@ class QAService:
         top_k: int | None = None,
         mode: str | None = None,
         answerer: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
-        request = self.prepare(question, history, top_k, mode, answerer)
+        request = self.prepare(question, history, top_k, mode, answerer, documents)
         t = time.perf_counter()
         chosen = self.answerer_for(answerer)
         items = chosen.stream(request) if isinstance(chosen, StreamingAnswerer) else [chosen.answer(request)]
-        for item in items:
+        for item in without_markers(items):
             if isinstance(item, Answer):
                 item.timings["answer"] = time.perf_counter() - t
                 item.timings["total"] = time.perf_counter() - started
             yield item
 
     def retrieve(
-        self, question: str, history: list | None = None, top_k: int | None = None, mode: str | None = None
+        self,
+        question: str,
+        history: list | None = None,
+        top_k: int | None = None,
+        mode: str | None = None,
+        documents: Sequence[str] | None = None,
     ) -> list[Passage]:
-        return self.prepare(question, history, top_k, mode).passages
+        return self.prepare(question, history, top_k, mode, documents=documents).passages

@@ -26,6 +26,7 @@ from threading import Lock
 import numpy as np
 
 from ..text import tokenize, tokenizer_identity
+from .scope import Scope
 
 K1 = 1.5
 B = 0.75
@@ -218,13 +219,17 @@ class KeywordSearch:
         keep = ~np.isin(unique, hidden) if len(hidden) else slice(None)
         return unique[keep].astype(np.int64), summed[keep]
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Up to k ``(chunk_ids, scores)`` with a positive score, best first (ties by id)."""
+    def search(self, query: str, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)`` with a positive score, best first (ties by id); with a scope,
+        its chunks only (scored against the whole corpus all the same)."""
         scores = self._scores(query)
         if scores is None or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         ids = np.concatenate([ids[rows] for (ids, _, _), (rows, _) in zip(self._segments, scores)])
         values = np.concatenate([values for _, values in scores])
+        if scope is not None:
+            inside = np.isin(ids, scope.chunk_ids)
+            ids, values = ids[inside], values[inside]
         if len(ids) > k:
             top = np.argpartition(-values, k - 1)[:k]
             ids, values = ids[top], values[top]

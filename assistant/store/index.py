@@ -503,7 +503,7 @@ class EmbeddedStore:
                         # longer match the query's. The next ingest writes them anew.
                         segment.postings = Postings.from_batches(texts for _, texts, _ in text.segment_rows([name]))
                 loaded[(name, checksum)] = segment
-            state = ReadState(manifest, SegmentSet(list(loaded.values()), text.removed()))
+            state = ReadState(manifest, SegmentSet(list(loaded.values()), text.removed(), self.policy.min_rows))
             self._loaded, self._state = loaded, state
             return state
 

@@ -13,6 +13,7 @@ with one query instead of shipping whole score arrays:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +22,7 @@ import numpy as np
 from ..types import Chunk, Document, DocumentInfo
 from .index import Merged, Repaired
 from .manifest import Manifest
+from .scope import Scope
 from .textstore import ChunkRecord, SentenceRecord
 
 
@@ -35,9 +37,18 @@ class ChunkTexts(Protocol):
 
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]: ...
 
+    def document_chunk_ids(self, doc_ids: list[str]) -> dict[str, list[int]]:
+        """Each of these documents' chunk ids (a question's ``Scope``); an unknown id is left out."""
+        ...
+
     def documents(self) -> list[DocumentInfo]: ...
 
     def document(self, doc_id: str) -> Document | None: ...
+
+    def ocr_confidence(self, doc_ids: Sequence[str]) -> dict[str, dict[int, float]]:
+        """Per document, its OCR'd pages with text and their mean confidence (0-100); documents that no
+        OCR read are left out."""
+        ...
 
 
 class DenseIndex(Protocol):
@@ -45,8 +56,9 @@ class DenseIndex(Protocol):
 
     def __len__(self) -> int: ...
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Up to k ``(chunk_ids, scores)``, best first; approximate on a large index."""
+    def search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)``, best first, only chunks in ``scope`` when one is given;
+        approximate on a large index, exact over a scope no larger than an index searched exactly."""
         ...
 
     def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
@@ -59,8 +71,9 @@ class KeywordIndex(Protocol):
 
     def __len__(self) -> int: ...
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Up to k ``(chunk_ids, scores)`` with a positive score, best first."""
+    def search(self, query: str, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k ``(chunk_ids, scores)`` with a positive score, best first, only chunks in ``scope``
+        when one is given (scored over the whole corpus all the same)."""
         ...
 
     def scores(self, query: str, chunk_ids: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from .bm25 import KeywordSearch, Postings
-from .dense import AnnPolicy, DenseSegment
+from .dense import AnnPolicy, DenseSegment, best_k
+from .scope import Scope
 
 IDS = "ids.npy"
 
@@ -163,10 +164,15 @@ class Segment:
 class SegmentSet:
     """The live segments of one generation as one dense index and one keyword index.
 
-    ``removed`` maps a segment's name to the chunk ids removed from it since it was written."""
+    ``removed`` maps a segment's name to the chunk ids removed from it since it was written. A search
+    within a scope scores the scope's chunks of an approximate segment exactly when they are fewer
+    than ``exact_below`` (the size up to which a segment is built without an approximate index)."""
 
-    def __init__(self, segments: list[Segment], removed: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, segments: list[Segment], removed: dict[str, np.ndarray], exact_below: int = AnnPolicy.min_rows
+    ) -> None:
         self.segments = segments
+        self._exact_below = exact_below
         self._hidden = [s.rows(np.asarray(removed.get(s.name, []), dtype=np.int64))[1] for s in segments]
         self.keywords = KeywordSearch([(s.ids, s.postings, h) for s, h in zip(segments, self._hidden)])
         self._n = sum(len(s) - len(h) for s, h in zip(segments, self._hidden))
@@ -174,11 +180,15 @@ class SegmentSet:
     def __len__(self) -> int:
         return self._n
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k ``(chunk_ids, scores)`` by inner product over every segment, best first."""
+    def search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k ``(chunk_ids, scores)`` by inner product over every segment, best first; with a
+        scope, over its chunks only."""
         ids, scores = [], []
         for segment, hidden in zip(self.segments, self._hidden):
-            rows, values = segment.dense.search(query, k, hidden)
+            if scope is None:
+                rows, values = segment.dense.search(query, k, hidden)
+            else:
+                rows, values = self._search_within(segment, hidden, query, k, scope)
             ids.append(segment.ids[rows])
             scores.append(values)
         if not ids:
@@ -186,6 +196,18 @@ class SegmentSet:
         all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
         order = np.lexsort((all_ids, -all_scores))[:k]
         return all_ids[order], all_scores[order]
+
+    def _search_within(
+        self, segment: Segment, hidden: np.ndarray, query: np.ndarray, k: int, scope: Scope
+    ) -> tuple[np.ndarray, np.ndarray]:
+        rows = segment.rows(scope.chunk_ids)[1]
+        if len(hidden):
+            rows = rows[~np.isin(rows, hidden)]
+        if len(rows) == 0:
+            return rows, np.zeros(0, dtype=np.float32)
+        if segment.dense.kind != "flat" and len(rows) < self._exact_below:
+            return best_k(rows, segment.dense.scores(query, rows), min(k, len(rows)))
+        return segment.dense.search(query, k, hidden, within=rows)
 
     def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
         """Exact inner products for these chunks (nan for one that is in no segment)."""

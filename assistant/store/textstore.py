@@ -27,12 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from ..types import HEADING_SEPARATOR, Chunk, Document, DocumentInfo, PageSpan, SentenceSpan, with_heading
+from . import ocr_pages
+from .scope import chunk_ids_by_document
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, format TEXT NOT NULL, text TEXT NOT NULL,
-    pages TEXT NOT NULL, n_pages INTEGER NOT NULL, added_at TEXT NOT NULL
+    pages TEXT NOT NULL, n_pages INTEGER NOT NULL, added_at TEXT NOT NULL, ocr_pages TEXT, ocr_confidence TEXT
 );
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id), added_at TEXT NOT NULL
@@ -60,6 +62,9 @@ CREATE TABLE IF NOT EXISTS removed (
 );
 CREATE TABLE IF NOT EXISTS retired (name TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 """
+# Columns added to a table since it was first made, with their types: a writer adds those that an
+# index file made by an older version lacks (NULL in its rows), and readers do without them meanwhile.
+_ADDED_COLUMNS = {"documents": {"ocr_pages": "TEXT", "ocr_confidence": "TEXT"}}
 
 
 # How many section headings ``documents()`` lists per document (for example questions and overviews).
@@ -113,6 +118,11 @@ class TextStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.executescript(_SCHEMA)
+            for table, added in _ADDED_COLUMNS.items():
+                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for column, kind in added.items():
+                    if column not in present:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         else:
             db.execute("PRAGMA query_only=ON")
         return db
@@ -206,9 +216,21 @@ class TextStore:
         spans = self.distinct_sentences(chunks)
         index_of = {span: i for i, span in enumerate(spans)}
         pages = json.dumps([[p.page, p.start, p.end] for p in document.pages])
+        confidences = ocr_pages.confidences(document)
         self._execute(
-            "INSERT INTO documents (doc_id, title, format, text, pages, n_pages, added_at) VALUES (?,?,?,?,?,?,?)",
-            (document.doc_id, document.title, document.format, document.text, pages, len(document.pages), _now()),
+            "INSERT INTO documents (doc_id, title, format, text, pages, n_pages, added_at, ocr_pages, ocr_confidence)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                document.doc_id,
+                document.title,
+                document.format,
+                document.text,
+                pages,
+                len(document.pages),
+                _now(),
+                ocr_pages.to_json(document.ocr_pages),
+                json.dumps(confidences) if confidences else None,
+            ),
         )
         with self._lock:
             self._db.executemany(
@@ -428,6 +450,18 @@ class TextStore:
         records = self.chunks(ids)
         return [records[i] for i in ids]
 
+    def document_chunk_ids(self, doc_ids: list[str]) -> dict[str, list[int]]:
+        """Each of these documents' chunk ids, ascending; an unknown id is left out."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._query(
+            "SELECT d.doc_id, c.chunk_id FROM documents d LEFT JOIN chunks c ON c.doc_id = d.doc_id"
+            f" WHERE d.doc_id IN ({marks}) ORDER BY d.doc_id, c.chunk_id",
+            tuple(doc_ids),
+        )
+        return chunk_ids_by_document(rows)
+
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         """The sentences (with their ingest-time vectors) of each chunk, in document order; headings
         come with ``quotable=False``."""
@@ -482,11 +516,17 @@ class TextStore:
             (per_document,),
         )
 
+    def _has_ocr(self) -> bool:
+        """Whether the documents table has the OCR columns (a reader of a file an older version made
+        reads it without them until a writer adds them)."""
+        return "ocr_pages" in {row[1] for row in self._query("PRAGMA table_info(documents)")}
+
     def document(self, doc_id: str) -> Document | None:
-        rows = self._query("SELECT title, format, text, pages FROM documents WHERE doc_id = ?", (doc_id,))
+        ocr = "ocr_pages" if self._has_ocr() else "NULL"
+        rows = self._query(f"SELECT title, format, text, pages, {ocr} FROM documents WHERE doc_id = ?", (doc_id,))
         if not rows:
             return None
-        title, fmt, text, pages = rows[0]
+        title, fmt, text, pages, ocr_json = rows[0]
         source = self._query("SELECT MIN(path) FROM sources WHERE doc_id = ?", (doc_id,))[0][0] or ""
         return Document(
             doc_id=doc_id,
@@ -495,7 +535,20 @@ class TextStore:
             text=text,
             format=fmt,
             pages=[PageSpan(*p) for p in json.loads(pages)],
+            ocr_pages=ocr_pages.from_json(ocr_json),
         )
+
+    def ocr_confidence(self, doc_ids: Sequence[str]) -> dict[str, dict[int, float]]:
+        """The OCR'd pages of these documents that have text, with their mean confidence (0-100), by
+        page number; a document without any is left out (see ``ocr_pages.confidences``)."""
+        if not doc_ids or not self._has_ocr():
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._query(
+            f"SELECT doc_id, ocr_confidence FROM documents WHERE ocr_confidence IS NOT NULL AND doc_id IN ({marks})",
+            tuple(doc_ids),
+        )
+        return {doc_id: {int(page): value for page, value in json.loads(raw).items()} for doc_id, raw in rows}
 
     def counts(self) -> dict[str, int]:
         return {

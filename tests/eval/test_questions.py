@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import QUESTIONS, SEEDS
+from support import SEED_QUESTIONS, SEEDS
 
 from assistant.eval import metrics as m
 from assistant.eval.questions import QuestionFileError, load_questions, validate_lines
 
-SEED_QUESTIONS = QUESTIONS / "seed.jsonl"
 SEED_ARTICLE = SEEDS / "000_fcc0bbe20b5887f6.txt"
 
 

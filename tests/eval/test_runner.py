@@ -6,11 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import QUESTIONS, SEED_FILE
+from support import SEED_FILE, SEED_QUESTIONS
 
 from assistant.eval import evaluate
-
-SEED_QUESTIONS = QUESTIONS / "seed.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -65,3 +65,17 @@ def api(api_assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api
 def client(api: Api) -> Iterator[httpx.Client]:
     with api.client() as c:
         yield c
+
+
+GAZETTE = "The Harbour Safety Committee of Port Elling is chaired by Mira Tanaka.\n"
+
+
+@pytest.fixture
+def gazette(client: httpx.Client) -> Iterator[str]:
+    """A second document beside the seed article, uploaded for one test and removed after it: its id.
+    Its title is ``scope-gazette``; it answers "Who chairs the committee?" as the seed article does."""
+    files = [("files", ("scope-gazette.txt", GAZETTE.encode(), "text/plain"))]
+    assert client.post("/v1/documents", files=files).status_code == 200
+    doc_id = next(d["doc_id"] for d in client.get("/v1/documents").json() if d["title"] == "scope-gazette")
+    yield doc_id
+    assert client.delete(f"/v1/documents/{doc_id}").status_code == 200

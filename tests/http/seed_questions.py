@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from support import QUESTIONS, SEED_FILE
+from support import SEED_FILE, SEED_QUESTIONS
 
 
 def seed_question(question_id: str) -> dict:
-    for line in (QUESTIONS / "seed.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in SEED_QUESTIONS.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["id"] == question_id:
             return row

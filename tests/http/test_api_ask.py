@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 from api_server import MAX_BODY_BYTES, events
 from seed_questions import ANSWERED, FIRST, FOLLOW_UP, SEED_NAME, UNANSWERED
+from support import SEED_TITLE
 
 PROBLEM = "application/problem+json"
 
@@ -116,3 +117,26 @@ def test_unknown_routes_and_methods_are_problems(client: httpx.Client):
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     wrong_method = client.put("/v1/ask", json={})
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+
+
+def test_a_question_within_named_documents(client: httpx.Client, gazette: str):
+    question = "Who chairs the committee?"
+    within = client.post("/v1/ask", json={"question": question, "documents": ["Scope-Gazette"]}).json()
+    assert within["found"] and "Tanaka" in within["answer"]
+    assert {c["doc_id"] for c in within["citations"]} == {gazette}
+    seed = client.post("/v1/ask", json={"question": question, "documents": [SEED_TITLE]}).json()
+    assert seed["found"] and "Sokha" in seed["answer"]
+    assert seed["passages"] and gazette not in {p["doc_id"] for p in seed["passages"]}
+    body = {"question": question, "documents": [gazette[:10]], "stream": True}
+    with client.stream("POST", "/v1/ask", json=body) as response:
+        answer = events(response)[-2][1]
+    assert {c["doc_id"] for c in answer["citations"]} == {gazette}
+
+
+def test_unknown_or_no_documents_are_a_bad_request(client: httpx.Client):
+    for documents, detail in ((["no such title"], "'no such title'"), ([], "No document is named")):
+        for stream in (False, True):
+            response = client.post("/v1/ask", json={"question": "Who?", "documents": documents, "stream": stream})
+            assert response.status_code == 400 and response.headers["content-type"] == PROBLEM
+            problem = response.json()
+            assert problem["type"].endswith("invalid-documents") and detail in problem["detail"]

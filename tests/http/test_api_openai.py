@@ -8,6 +8,7 @@ from pathlib import Path
 import openai
 import pytest
 from seed_questions import ANSWERED, FIRST, FOLLOW_UP, SEED_NAME, UNANSWERED
+from support import SEED_TITLE
 
 from assistant.http.openai_schemas import ChatMessage, ContentPart
 from assistant.http.routes.openai import conversation
@@ -92,3 +93,15 @@ def test_errors_take_openais_shape(api):
     for response, status in ((last_not_user, 400), (invalid, 422)):
         assert response.status_code == status
         assert set(response.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_a_chat_within_named_documents(ai: openai.OpenAI, gazette: str):
+    messages = [{"role": "user", "content": "Who chairs the committee?"}]
+    within = ai.chat.completions.create(model="assistant", messages=messages, extra_body={"documents": [gazette]})
+    assert "Tanaka" in (within.choices[0].message.content or "")
+    assert {s["doc_id"] for s in within.model_extra["sources"]} == {gazette}
+    seed = ai.chat.completions.create(model="assistant", messages=messages, extra_body={"documents": [SEED_TITLE]})
+    assert seed.model_extra["sources"] and gazette not in {s["doc_id"] for s in seed.model_extra["sources"]}
+    with pytest.raises(openai.BadRequestError) as refused:
+        ai.chat.completions.create(model="assistant", messages=messages, extra_body={"documents": ["no such title"]})
+    assert refused.value.code == "invalid-documents" and "'no such title'" in refused.value.message

@@ -30,6 +30,8 @@ ROUTES = {
     "POST /v1/documents",
     "GET /v1/documents/{doc_id}",
     "DELETE /v1/documents/{doc_id}",
+    "GET /v1/documents/{doc_id}/pages/{page}.png",
+    "GET /v1/documents/{doc_id}/page.png",
     "POST /v1/ingest",
     "GET /v1/models",
     "POST /v1/chat/completions",

@@ -109,6 +109,8 @@ def test_broken_files_are_skipped_and_the_rest_indexed(tmp_path):
     (docs / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (docs / "image.png").write_bytes(b"\x89PNG")
     (docs / "drawing.bmp").write_bytes(b"BM")
+    # The corpus's question set is neither a document nor a failure.
+    (docs / "questions.jsonl").write_text('{"id": "q", "question": "How heavy?", "answers": []}\n')
     assistant = Assistant.open(tmp_path / "index", create=True)
     report = assistant.ingest([docs])
     reasons = {Path(s.path).name: s.reason for s in report.skipped}

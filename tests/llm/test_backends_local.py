@@ -6,6 +6,8 @@ default, Qwen2.5-Coder-1.5B, answers the seed question and resists a prompt inje
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from llm_helpers import (
     DEFAULT_MODEL,
@@ -105,6 +107,19 @@ def test_default_qwen_model_answers_the_seed_question_with_verified_citations(se
     assert all(s.verified for s in answer.sentences if s.cited)
     assert answer.citations and all(c.source.endswith(SEED_ARTICLE.name) for c in answer.citations)
     assert any("no trafficking crime bosses" in c.quote for c in answer.citations)
+
+
+def test_the_streamed_draft_has_no_markers_and_the_answer_settles_them(seed, qwen):
+    """Through ``Assistant.ask_stream`` (the chat's and the API's stream): the model cites by the
+    prompt's numbers, the final answer by its own; the draft shows neither, so no marker changes."""
+    seed.answerer = _generative(seed, qwen, max_answer_tokens=120)
+    *deltas, answer = seed.ask_stream(SEED_QUESTION)
+    assert isinstance(answer, GenerativeAnswer) and answer.found and not answer.fallback
+    assert re.search(r"\[\d", answer.generated), "the model cited its sources"
+    draft = "".join(deltas)
+    assert not re.search(r"\[\d", draft) and draft.strip()
+    assert draft == re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", answer.generated)
+    assert "[1]" in answer.text
 
 
 def test_instructions_inside_documents_do_not_change_the_answer(tmp_path, qwen):

@@ -4,10 +4,14 @@ sources), on the embedded one alone for the refusals that come before any read."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from support import SEED_FILE
 
-from assistant import InvalidQuestionError
+from assistant import Answer, Assistant, InvalidQuestionError
+from assistant.answer.base import AnswerRequest
+from assistant.answer.extractive import ExtractiveAnswerer
 
 
 def test_interior_minister_claim_is_cited_to_the_seed(seed_backend_assistant):
@@ -86,3 +90,30 @@ def test_empty_question_is_refused(seed_assistant, question):
 def test_huge_question_is_refused_with_the_limit(seed_assistant):
     with pytest.raises(InvalidQuestionError, match="limit is 2,000"):
         seed_assistant.ask("why " * 500_000)
+
+
+class ScriptedAnswerer:
+    """Streams the draft a model might write, citation markers split over deltas, then answers as the
+    extractive answerer does: what ``ask_stream`` does with any streaming answerer's text."""
+
+    name = "scripted"
+    DELTAS = ("Sar Sokha maintained", " that no crime bosses operate [", "1", "]", ". He chairs the NCCT [2,", " 3].")
+
+    def __init__(self, settings) -> None:
+        self.inner = ExtractiveAnswerer(settings.answering)
+
+    def answer(self, request: AnswerRequest) -> Answer:
+        return self.inner.answer(request)
+
+    def stream(self, request: AnswerRequest) -> Iterator[str | Answer]:
+        yield from self.DELTAS
+        yield self.answer(request)
+
+
+def test_a_streamed_draft_shows_no_markers_and_the_answer_brings_them(seed_index):
+    assistant = Assistant.open(seed_index)
+    assistant.answerer = ScriptedAnswerer(assistant.settings)
+    *deltas, answer = assistant.ask_stream("What did the interior minister claim?")
+    assert "".join(deltas) == "Sar Sokha maintained that no crime bosses operate. He chairs the NCCT."
+    assert not any(ch in delta for delta in deltas for ch in "[]")
+    assert isinstance(answer, Answer) and answer.found and "[1]" in answer.text

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.store.bm25 import KeywordSearch, Postings, analyzer
+from assistant.store.scope import Scope
 from assistant.text import tokenize, tokenizer_identity
 
 # Not in id order, as chunk ids stand after documents are removed and others added.
@@ -66,6 +67,17 @@ def test_search_is_best_first_positive_only_and_matches_stems():
     assert search.search("varieties of quinces", k=1)[0].tolist() == [10]
     assert search.search("rehearsing choirs", k=3)[0][0] == 40, "stems match: rehearsing ~ rehearses"
     assert search.search("arches", k=0)[0].size == 0
+
+
+def test_a_search_within_a_scope_ranks_its_chunks_alone_with_the_corpus_scores():
+    search = _search([[30, 10], [20, 40, 50, 60]])
+    everywhere = dict(zip(*(a.tolist() for a in search.search("bridge", k=10))))
+    assert {30, 50, 60} <= set(everywhere)
+    scope = Scope.of({"club": [50], "festival": [60, 40]})
+    ids, scores = search.search("bridge", k=2, scope=scope)
+    assert ids.tolist() == sorted([50, 60], key=lambda i: -everywhere[i]), "k is filled from inside the scope"
+    assert scores.tolist() == [everywhere[i] for i in ids.tolist()], "scored over the whole corpus all the same"
+    assert search.search("quince", k=5, scope=scope)[0].size == 0
 
 
 def test_a_query_of_stop_words_or_unknown_words_scores_nothing():

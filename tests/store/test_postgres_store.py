@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
-from support import SEEDS
+from support import SEED_FILE, SEEDS
 from typer.testing import CliRunner
 
 from assistant import Assistant, IndexLockedError, IndexMismatchError, IndexNotFoundError
@@ -195,6 +196,43 @@ def test_it_ranks_exactly_as_the_embedded_index(postgres_database, embedded):
         inside = view.dense.search(vector, 5)
     outside = ann.view().dense.search(vector, 5)  # in a transaction of its own
     assert inside[0].tolist() == outside[0].tolist() and np.allclose(inside[1], outside[1])
+
+
+def _scoped_ranking(assistant: Assistant, scope: list[str]) -> list[list[tuple[str, str, float]]]:
+    return [
+        [(p.doc_id, p.text, p.fused_score) for p in assistant.retrieve(q, top_k=8, mode=mode, documents=scope)]
+        for mode in ("hybrid", "dense", "bm25")
+        for q in QUESTIONS
+    ]
+
+
+def test_a_scoped_question_ranks_as_on_the_embedded_index(postgres_database, embedded, tmp_path):
+    """Restricted to some documents, both stores rank the same passages of those documents alone,
+    whether they score the scope's chunks exactly or search their approximate indexes with it as a
+    filter (ann_min_chunks=1: every scope is then searched by the index)."""
+    reference, paths = embedded
+    _open(postgres_database).ingest(paths)
+    stems = {Path(d.sources[0]).stem: d.doc_id for d in reference.documents()}
+    scope = [stems["topic02"], stems["topic04"], stems["topic06"], stems[SEED_FILE.stem]]
+    expected = _scoped_ranking(reference, scope)
+    assert all(doc_id in scope for ranking in expected for doc_id, _, _ in ranking)
+    assert sum(len(ranking) for ranking in expected) > 3 * len(QUESTIONS), "the scope fills the top k"
+    for got in (_scoped_ranking(_open(postgres_database), scope), _scoped_ranking(_ann(postgres_database), scope)):
+        assert [[(d, t) for d, t, _ in r] for r in got] == [[(d, t) for d, t, _ in r] for r in expected]
+        assert np.allclose([s for r in got for *_, s in r], [s for r in expected for *_, s in r], atol=1e-4)
+    copy = tmp_path / "index"
+    shutil.copytree(reference.settings.index_dir, copy)
+    approximate = Assistant.open(copy, ann_min_chunks=1, hnsw_m=8, hnsw_ef_construction=16)
+    assert [s["kind"] for s in approximate.compact()["segments"]] == ["hnsw"]
+    got = _scoped_ranking(approximate, scope)
+    assert [[(d, t) for d, t, _ in r] for r in got] == [[(d, t) for d, t, _ in r] for r in expected]
+
+
+def _ann(url: str) -> Assistant:
+    """The store at ``url``, searched by its HNSW index."""
+    ann = Assistant.open(None, store=url, ann_min_chunks=1, hnsw_m=8, hnsw_ef_construction=16)
+    assert ann.compact()["segments"][0]["kind"] == "hnsw"
+    return ann
 
 
 def test_the_hnsw_index_is_made_when_the_chunks_reach_ann_min_chunks(postgres_database, embedded):

@@ -10,11 +10,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ui_pages import TEST_MAX_FILE_BYTES, free_port
+from ui_pages import Served, start_app
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
@@ -30,13 +29,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-@dataclass
-class Served:
-    url: str
-    assistant: object
-    upload_dir: Path
-
-
 @pytest.fixture(scope="session")
 def ui_assistant(seed_index: Path, tmp_path_factory: pytest.TempPathFactory):
     """An assistant over a private copy of the seed index: the UI tests add and remove documents."""
@@ -49,18 +41,19 @@ def ui_assistant(seed_index: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def served(ui_assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    from assistant.types import UploadLimits
-    from ui.app import UiConfig, build_app, launch
-
-    upload_dir = tmp_path_factory.mktemp("uploads")
-    limits = UploadLimits(max_files=4, max_file_bytes=TEST_MAX_FILE_BYTES)
-    demo = build_app(ui_assistant, UiConfig(upload_dir=upload_dir, limits=limits))
-    port = free_port()
-    launch(demo, host="127.0.0.1", port=port, block=False, limits=limits)
+    app, demo = start_app(ui_assistant, tmp_path_factory.mktemp("uploads"))
     try:
-        yield Served(f"http://127.0.0.1:{port}/", ui_assistant, upload_dir)
+        yield app
     finally:
         demo.close()
+
+
+@pytest.fixture
+def own_index(seed_index: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed index, for a test that starts its own servers over it."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index, index_dir)
+    return index_dir
 
 
 @pytest.fixture(scope="session")

@@ -11,29 +11,19 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from ui_pages import TEST_MAX_FILE_BYTES, answers, ask, open_tab, remove, upload
+from support import SEED_TITLE
+from ui_pages import SEED_QUESTION, TEST_MAX_FILE_BYTES, UNANSWERABLE, answers, ask, forget, open_tab, remove, upload
 
 pytestmark = pytest.mark.browser
 
-SEED_QUESTION = "What did the interior minister claim?"
-UNANSWERABLE = "Who won the football World Cup?"
 NEW_FACT = (
     "The Zorblax lantern festival is held every spring in the mountain town of Quillhaven.\n\n"
     "Mayor Ilsa Brandt opens the Zorblax festival each year by ringing a copper bell at dawn.\n\n"
     "Visitors float paper lanterns on the Quill river after sunset.\n"
 )
 NEW_QUESTION = "Who opens the Zorblax festival?"
-
-
-def forget(served, title: str) -> None:
-    """Clean up after a test through the API, so a failed cleanup cannot hide the test's failure."""
-    upload_root = served.upload_dir.resolve()
-    for doc in served.assistant.documents():
-        if doc.title == title:
-            served.assistant.remove(doc.doc_id)
-            for source in doc.sources:
-                if Path(source).resolve().parent == upload_root:
-                    Path(source).unlink(missing_ok=True)
+# About the seed article's subject, but the article does not say.
+RELATED_UNANSWERABLE = "How many traffickers were arrested last year?"
 
 
 def test_seed_question_shows_cited_answer_with_highlighted_sentence(page, artifacts: Path):
@@ -44,7 +34,7 @@ def test_seed_question_shows_cited_answer_with_highlighted_sentence(page, artifa
     expect(marker).to_have_text("[1]")
 
     card = page.locator("#sources .source-card").first
-    expect(card.locator(".doc-name")).to_have_text("000_fcc0bbe20b5887f6")
+    expect(card.locator(".doc-name")).to_have_text(SEED_TITLE)
     highlighted = card.locator("blockquote.passage mark")
     expect(highlighted).to_have_count(1)
     expect(highlighted).to_contain_text("no trafficking crime bosses are operating in the country")
@@ -77,22 +67,34 @@ def test_follow_up_uses_the_chat_history(page):
     expect(page.locator("#sources mark").first).to_contain_text("decrease in incidents")
 
 
-def test_unanswerable_question_abstains_and_lists_related_passages(page, artifacts: Path):
+def test_unanswerable_question_abstains_and_lists_only_close_passages_collapsed(page, artifacts: Path):
     answer = ask(page, UNANSWERABLE)
     expect(answer).to_have_class(re.compile(r"\babstained\b"))
-    expect(answer).to_contain_text("related, but not an answer")
     expect(answer.locator("a.cite")).to_have_count(0)
     panel = page.locator("#sources")
-    expect(panel.locator("h3")).to_have_text("Related, but not an answer")
-    expect(panel.locator(".source-card.related").first).to_be_visible()
-    expect(panel.locator("mark")).to_have_count(0)
+    # Nothing in the seed article is about football: no passage is offered as related.
+    expect(panel.locator("h3")).to_have_text("Not in your documents")
+    expect(panel.locator(".source-card")).to_have_count(0)
+    expect(answer).not_to_contain_text("related, but not an answer")
     page.screenshot(path=str(artifacts / "ui-abstention.png"), full_page=True)
+
+    near = ask(page, RELATED_UNANSWERABLE)
+    expect(near).to_have_class(re.compile(r"\babstained\b"))
+    expect(near).to_contain_text("related, but not an answer")
+    expect(panel.locator("h3")).to_have_text("Related, but not an answer")
+    cards = panel.locator(".source-card.related")
+    assert 1 <= cards.count() <= 3
+    expect(cards.first).not_to_be_visible()
+    panel.locator("details.related-list > summary").click()
+    expect(cards.first).to_be_visible()
+    expect(panel.locator("mark")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "ui-abstention-related.png"), full_page=True)
 
 
 def test_clicking_an_older_answer_shows_its_sources_and_clear_resets(page):
     ask(page, SEED_QUESTION)
     ask(page, UNANSWERABLE)
-    expect(page.locator("#sources h3")).to_have_text("Related, but not an answer")
+    expect(page.locator("#sources .sources.abstained")).to_have_count(1)
     answers(page).first.locator("a.cite").first.click()
     expect(page.locator("#sources h3")).to_have_text("Sources")
     expect(page.locator("#sources details.context .context-text").first).to_be_visible()
@@ -111,7 +113,7 @@ def test_copy_answer_puts_plain_text_with_sources_on_the_clipboard(page):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Sar Sokha" in copied and "[1]" in copied
     assert "<" not in copied, "the copy is plain text, not the message's HTML"
-    assert '[1] 000_fcc0bbe20b5887f6: "' in copied
+    assert f'[1] {SEED_TITLE}: "' in copied
 
 
 def test_settings_apply_to_their_own_session_only(browser, served, page):

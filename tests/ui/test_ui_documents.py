@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from ui.app import ChatHandlers, UiConfig
+from assistant.types import UploadLimits
+from ui.documents import DocumentHandlers
 
 
 def no_progress(*args, **kwargs) -> None:
@@ -16,18 +17,17 @@ def no_progress(*args, **kwargs) -> None:
 
 
 @pytest.fixture
-def handlers(fresh_seed_index: Path, tmp_path: Path) -> ChatHandlers:
+def handlers(fresh_seed_index: Path, tmp_path: Path) -> DocumentHandlers:
     upload_dir = tmp_path / "uploads"
     upload_dir.mkdir()
-    config = UiConfig(upload_dir=upload_dir, ingest_in_background=False)
-    return ChatHandlers(Assistant.open(fresh_seed_index), config)
+    return DocumentHandlers(Assistant.open(fresh_seed_index), upload_dir, UploadLimits(), background=False)
 
 
-def _documents_from(h: ChatHandlers, folder: Path) -> list:
+def _documents_from(h: DocumentHandlers, folder: Path) -> list:
     return [d for d in h.assistant.documents() if any(Path(s).parent == folder.resolve() for s in d.sources)]
 
 
-def test_reindex_reads_the_upload_folder_and_drops_files_gone_from_disk(handlers: ChatHandlers):
+def test_reindex_reads_the_upload_folder_and_drops_files_gone_from_disk(handlers: DocumentHandlers):
     note = handlers.upload_dir / "zorblax.txt"
     note.write_text("The Zorblax festival is held every spring in the old harbour.\n", encoding="utf-8")
     status, *_ = handlers.reindex(progress=no_progress)
@@ -40,7 +40,7 @@ def test_reindex_reads_the_upload_folder_and_drops_files_gone_from_disk(handlers
     assert _documents_from(handlers, handlers.upload_dir) == []
 
 
-def test_remove_deletes_the_uploaded_file_so_a_reindex_keeps_it_gone(handlers: ChatHandlers):
+def test_remove_deletes_the_uploaded_file_so_a_reindex_keeps_it_gone(handlers: DocumentHandlers):
     note = handlers.upload_dir / "zorblax.txt"
     note.write_text("The Zorblax festival is held every spring in the old harbour.\n", encoding="utf-8")
     handlers.reindex(progress=no_progress)
@@ -59,6 +59,6 @@ def test_nothing_to_reindex_is_a_message(tmp_path: Path):
     assistant = Assistant.open(tmp_path / "index", create=True)
     assistant.ingest([source])
     source.unlink()
-    h = ChatHandlers(assistant, UiConfig(upload_dir=tmp_path / "no-uploads", ingest_in_background=False))
+    h = DocumentHandlers(assistant, tmp_path / "no-uploads", UploadLimits(), background=False)
     status, *_ = h.reindex(progress=no_progress)
     assert status.startswith(r"Nothing to re\-index")  # Markdown-escaped, as every status line

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from support import QUESTIONS
+from support import SEED_QUESTIONS
 from ui_pages import ANSWER_TIMEOUT_MS, ask, open_tab
 
 from assistant.eval import LOWER_IS_BETTER, SCORE_METRICS
-from ui.evaluate import EXAMPLE_QUESTIONS, FAILURE_HEADERS, EvalHandlers, EvalView, example_copy
+from ui.evaluate import FAILURE_HEADERS, EvalHandlers, EvalView
 
 HOSTILE_QUESTION = '<img src=x onerror="window.__pwned = 1"> Who won the football World Cup?'
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -54,7 +54,7 @@ def choose_questions(page, path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def seed_view(seed_assistant) -> EvalView:
-    return EvalHandlers(seed_assistant).run(str(EXAMPLE_QUESTIONS), None)
+    return EvalHandlers(seed_assistant).run(str(SEED_QUESTIONS), None)
 
 
 def test_summary_shows_the_measured_metrics(seed_view: EvalView):
@@ -98,7 +98,7 @@ def test_charts_and_downloads_are_real_files_in_a_fresh_folder(seed_view: EvalVi
     assert folder.parent == Path(tempfile.gettempdir()), "Gradio serves files from the temp folder"
     assert (folder / "report.md").read_text(encoding="utf-8").startswith("# Evaluation report")
 
-    again = EvalHandlers(seed_assistant).run(str(EXAMPLE_QUESTIONS), 3)
+    again = EvalHandlers(seed_assistant).run(str(SEED_QUESTIONS), 3)
     assert again.downloads is not None
     assert Path(again.downloads[0]).parent != folder
     assert report_json(again)["settings"]["top_k"] == 3
@@ -123,25 +123,27 @@ def test_bad_line_is_reported_by_number_and_nothing_is_run(seed_assistant, tmp_p
     ("top_k", "message"), [(0, "Top-k must be a whole number from 1 to 100."), (2.5, "Top-k must be")]
 )
 def test_bad_top_k_is_a_message(seed_assistant, top_k: float, message: str):
-    view = EvalHandlers(seed_assistant).run(str(EXAMPLE_QUESTIONS), top_k)
+    view = EvalHandlers(seed_assistant).run(str(SEED_QUESTIONS), top_k)
     assert message in view.summary and view.downloads is None
-
-
-def test_bundled_examples_are_the_seed_question_set():
-    """The UI ships its own copy (the wheel has no tests/); it must stay the set the tests check."""
-    seed = QUESTIONS / "seed.jsonl"
-    assert EXAMPLE_QUESTIONS.read_bytes() == seed.read_bytes()
 
 
 def test_no_file_asks_for_one(seed_assistant):
     assert "Choose a question file first" in EvalHandlers(seed_assistant).run(None, None).summary
 
 
-def test_example_copy_is_the_bundled_question_set_in_the_temp_folder():
-    copy = Path(example_copy())
-    assert copy.name == "example-questions.jsonl"
-    assert copy.read_bytes() == EXAMPLE_QUESTIONS.read_bytes()
+def test_the_corpus_question_set_is_copied_to_the_temp_folder(seed_assistant, tmp_path):
+    copy = Path(EvalHandlers(seed_assistant).corpus_questions())
+    assert copy.name == "questions.jsonl"
+    assert copy.read_bytes() == SEED_QUESTIONS.read_bytes()
     assert copy.parent.parent == Path(tempfile.gettempdir())
+    from assistant import Assistant
+
+    other = tmp_path / "docs"
+    other.mkdir()
+    (other / "note.txt").write_text("The tide tables are printed every Monday.", encoding="utf-8")
+    bare = Assistant.open(tmp_path / "index", create=True)
+    bare.ingest([other])
+    assert EvalHandlers(bare).corpus_questions() is None
 
 
 @pytest.mark.browser
@@ -165,7 +167,7 @@ def test_evaluate_tab_reports_bad_files_then_runs_the_example(page, tmp_path: Pa
     assert page.evaluate("window.__pwned") is None
 
     page.click("#eval-example")
-    expect_served_file(page, "#eval-file", "example-questions.jsonl")
+    expect_served_file(page, "#eval-file", "questions.jsonl")
     page.click("#eval-run")
     row = summary.locator('tr[data-metric="answer_match"] td')
     expect(row).to_have_text(re.compile(r"^[01]\.\d{3}$"), timeout=ANSWER_TIMEOUT_MS)

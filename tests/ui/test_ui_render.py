@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from assistant.types import Answer, Citation, Passage
-from ui.render import answer_html, answer_plain, esc, highlight, sources_html
+from ui.render import RELATED_LIMIT, answer_html, answer_plain, esc, highlight, related_passages, sources_html
 
 DOC = (
     "Intro line. <script>alert('doc')</script> The minister said no crime bosses operate here. "
@@ -155,12 +156,49 @@ def test_section_heading_shows_in_the_card_and_the_copy():
     assert "p. 3, Safety > <Crime> bosses:" in answer_plain(answer)
 
 
-def test_real_abstention_renders_closest_passages(seed_assistant):
+def test_abstention_lists_at_most_three_related_passages_above_the_floor_collapsed():
+    answer = make_answer(found=False)
+    near = answer.passages[0]
+    answer.passages = [replace(near, chunk_id=i, sentence_score=score) for i, score in enumerate([0.6, 0.5, 0.4, 0.35])]
+    panel = sources_html(answer, turn=0, related_floor=0.3)
+    assert panel.count("source-card related") == RELATED_LIMIT == 3
+    assert re.search(r'<details class="related-list"><summary>The 3 closest passages', panel)
+    assert '<details class="related-list" open' not in panel
+    answer.passages = [replace(near, chunk_id=i, sentence_score=score) for i, score in enumerate([0.5, 0.1, 0.05])]
+    assert sources_html(answer, turn=0, related_floor=0.3).count("source-card related") == 1
+    assert [p.sentence_score for p in related_passages(answer, 0.3)] == [0.5]
+
+
+def test_abstention_with_nothing_close_lists_no_passage():
+    answer = make_answer(found=False)
+    answer.passages = [replace(answer.passages[0], sentence_score=0.05, dense_score=0.02)]
+    panel = sources_html(answer, turn=0, related_floor=0.3)
+    assert "source-card" not in panel and "No passage comes close" in panel
+    assert "related, but not an answer" not in answer_html(answer, 0, related_floor=0.3)
+
+
+def test_real_off_topic_question_shows_only_what_clears_the_floor(seed_assistant):
     answer = seed_assistant.ask("Who won the football World Cup?")
-    assert not answer.found
-    panel = sources_html(answer, turn=0, context=seed_assistant.document_text)
-    assert panel.count("source-card related") == len(answer.passages) > 0
-    assert esc(answer.passages[0].text[:40]) in panel
+    assert not answer.found and answer.passages
+    floor = seed_assistant.settings.ui.related_floor
+    panel = sources_html(answer, turn=0, context=seed_assistant.document_text, related_floor=floor)
+    shown = related_passages(answer, floor)
+    assert panel.count("source-card related") == len(shown) <= RELATED_LIMIT
+    assert all(p.sentence_score is None or p.sentence_score >= floor for p in shown)
+    # The seed article says nothing about football: no passage of it is close enough to list.
+    assert shown == []
+
+
+def test_pdf_citations_offer_their_page_and_others_do_not():
+    answer = make_answer()
+    card = sources_html(answer, turn=0, paged={"d1"})
+    button = [a for t, a in tags(card) if t == "button"]
+    assert button == [{"type": "button", "class": "show-page", "data-doc": "d1", "data-page": "3", "data-quote": QUOTE}]
+    assert "show-page" not in sources_html(answer, turn=0, paged=set())
+    # An image file's citations name no page: its button shows the image.
+    answer.citations[0].page = None
+    image_card = sources_html(answer, turn=0, paged={"d1"})
+    assert 'data-page=""' in image_card and ">Show the image</button>" in image_card
 
 
 def test_status_lines_show_markdown_in_names_as_text():

@@ -1,9 +1,12 @@
 """``POST /v1/ask``: the answer as JSON, or with ``stream: true`` as Server-Sent Events.
 
-A stream is ``delta`` events (``{"text"}``, as the answerer writes), then one ``answer`` event with the
-final answer (its text replaces the draft: generative answers are verified and renumbered once
-written), then ``done``. A failure before the first event is an ordinary problem response; one
-after it is an ``error`` event carrying the problem.
+A stream is ``delta`` events (``{"text"}``, as the answerer writes, without citation markers), then
+one ``answer`` event with the final answer (its text replaces the draft: generative answers are
+verified and their markers settled once written), then ``done``. A failure before the first event is
+an ordinary problem response; one after it is an ``error`` event carrying the problem.
+
+``documents`` restricts the question to some documents, named as ``Assistant.resolve_documents`` takes
+them; a name that matches none, or several, is a 400 problem (``invalid-documents``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,11 @@ async def _events(first: str | Answer, rest: Iterator[str | Answer]) -> AsyncIte
     yield {"event": "done", "data": "{}"}
 
 
+async def named_documents(assistant: Assistant, names: list[str] | None) -> list[str] | None:
+    """The ids of the documents a request names (``documents``), or None when it names none."""
+    return None if names is None else await run_in_threadpool(assistant.resolve_documents, names)
+
+
 def router(assistant: Assistant, access: Access) -> APIRouter:
     api = APIRouter(tags=["answers"], dependencies=[Depends(access)], route_class=ProblemRoute)
 
@@ -66,6 +74,7 @@ def router(assistant: Assistant, access: Access) -> APIRouter:
             "top_k": body.top_k,
             "mode": body.mode,
             "answerer": body.answerer,
+            "documents": await named_documents(assistant, body.documents),
         }
         if not body.stream:
             answer = await run_in_threadpool(assistant.ask, body.question, **options)

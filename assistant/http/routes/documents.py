@@ -3,24 +3,29 @@
 Uploads go through the same checks and limits as the UI's (``Assistant.store_uploads``: safe names,
 allowed types, sizes, count) into the same upload folder, and are indexed as the UI indexes them.
 A server-side path is indexed only inside a folder the operator allowed (``--allow-ingest``).
+
+A PDF's or image's page is drawn as PNG (``.../pages/{page}.png``; ``.../page.png`` for a one-page
+document, whose citations name no page) with a citation's ``quote`` marked; where it was marked comes
+in ``X-Quote-*`` headers, or as JSON without the image for ``Accept: application/json``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...assistant import Assistant
 from ...errors import DocumentNotFoundError
-from ...types import DocumentInfo, IngestReport
+from ...types import DocumentInfo, IngestReport, PageImage
 from ..access import Access
 from ..problems import ApiProblem, FieldError, ProblemRoute, documented
 from ..schemas import (
@@ -29,6 +34,7 @@ from ..schemas import (
     DocumentOut,
     IngestOut,
     IngestRequest,
+    PageImageOut,
     PageOut,
     RemovedOut,
     RenamedOut,
@@ -62,6 +68,73 @@ UPLOAD_BODY = {
 DocId = Annotated[
     str, PathParam(pattern="^[0-9a-f]{8,64}$", description="A document id, or its first 8 or more characters.")
 ]
+
+PageNumber = Annotated[int, PathParam(ge=1, description="The page, 1-based, as a citation's `page` names it.")]
+# The facade draws a page at most 2000 pixels wide (and smaller for a poster-sized page).
+Width = Annotated[int, Query(ge=200, le=2000, description="About how wide to draw the page, in pixels.")]
+Quote = Annotated[
+    str | None,
+    Query(max_length=4000, description="Text to mark on the page, as a citation's `quote` has it."),
+]
+DEFAULT_PAGE_WIDTH = 900
+
+
+def _header(description: str, **schema: object) -> dict[str, object]:
+    return {"description": description, "required": True, "schema": {"type": "string", **schema}}
+
+
+PAGE_HEADERS = {
+    "X-Page": _header("The page drawn, 1-based.", pattern="^[0-9]+$"),
+    "X-Quote-Found": _header("Whether the quote was found and marked.", enum=["true", "false"]),
+    "X-Quote-Boxes": _header(
+        "The quote's rectangles as JSON, [[left, top, right, bottom], ...] in the image's pixels; [] when not found."
+    ),
+    "X-Page-OCR": _header("Whether the page was read by OCR (a scan).", enum=["true", "false"]),
+    "X-Page-Stale": _header(
+        "Whether the file changed since it was indexed (drawn as it is now, nothing marked).", enum=["true", "false"]
+    ),
+}
+PAGE_IMAGE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The page as PNG (as JSON without the image, for `Accept: application/json`).",
+        "headers": PAGE_HEADERS,
+        # FastAPI adds the model's schema, as application/json, to the components.
+        "model": PageImageOut,
+        "content": {"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}},
+    }
+}
+
+
+def wants_json(accept: str) -> bool:
+    """JSON when ``Accept`` names ``application/json`` and not ``image/png`` (a browser's ``<img>``
+    and ``*/*`` get the image)."""
+    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return "application/json" in kinds and "image/png" not in kinds
+
+
+def page_response(image: PageImage, doc_id: str, request: Request) -> Response:
+    flag = {True: "true", False: "false"}
+    headers = {
+        "X-Page": str(image.page),
+        "X-Quote-Found": flag[image.found],
+        "X-Quote-Boxes": json.dumps([list(b) for b in image.boxes], separators=(",", ":")),
+        "X-Page-OCR": flag[image.ocr],
+        "X-Page-Stale": flag[image.stale],
+        "Vary": "Accept",
+    }
+    if wants_json(request.headers.get("accept", "")):
+        out = PageImageOut(
+            doc_id=doc_id,
+            page=image.page,
+            width=image.width,
+            height=image.height,
+            boxes=[list(b) for b in image.boxes],
+            found=image.found,
+            ocr=image.ocr,
+            stale=image.stale,
+        )
+        return Response(out.model_dump_json(), media_type="application/json", headers=headers)
+    return Response(image.png, media_type="image/png", headers=headers)
 
 
 def ingest_out(report: IngestReport) -> IngestOut:
@@ -115,6 +188,11 @@ class Documents:
             page_spans=[PageOut(page=p.page, start=p.start, end=p.end) for p in document.pages],
             chunk_spans=[ChunkOut(**vars(c)) for c in self.assistant.chunks(info.doc_id)],
         )
+
+    def page_image(self, doc_id: str, page: int | None, quote: str | None, width: int) -> tuple[PageImage, str]:
+        """The page drawn, and the document's whole id."""
+        info = self.find(doc_id)
+        return self.assistant.page_image(info.doc_id, page, quote or None, width_px=width), info.doc_id
 
     def upload(self, files: list[UploadFile]) -> UploadOut:
         with tempfile.TemporaryDirectory(prefix="assistant-upload-") as spool:
@@ -205,6 +283,29 @@ def router(assistant: Assistant, access: Access, allow_ingest: Sequence[Path], b
     async def remove_document(doc_id: DocId) -> RemovedOut:
         """Remove a document (and its uploaded file, so a re-index keeps it gone)."""
         return await run_in_threadpool(docs.remove, doc_id)
+
+    async def page_image(request: Request, doc_id: str, page: int | None, quote: str | None, width: int) -> Response:
+        image, full_id = await run_in_threadpool(docs.page_image, doc_id, page, quote, width)
+        return page_response(image, full_id, request)
+
+    page_responses = {**documented(400, 401, 404, 422, 429, 503), **PAGE_IMAGE_RESPONSE}
+
+    @api.get("/v1/documents/{doc_id}/pages/{page}.png", response_class=Response, responses=page_responses)
+    async def show_page(
+        request: Request, doc_id: DocId, page: PageNumber, quote: Quote = None, width: Width = DEFAULT_PAGE_WIDTH
+    ) -> Response:
+        """Page ``page`` of a PDF or image document drawn as PNG, ``quote`` marked on it in yellow.
+        ``X-Quote-Found`` and ``X-Quote-Boxes`` say whether and where; ``Accept: application/json`` gets
+        that as JSON without the image. A text document, or a page it has not, is refused (400)."""
+        return await page_image(request, doc_id, page, quote, width)
+
+    @api.get("/v1/documents/{doc_id}/page.png", response_class=Response, responses=page_responses)
+    async def show_only_page(
+        request: Request, doc_id: DocId, quote: Quote = None, width: Width = DEFAULT_PAGE_WIDTH
+    ) -> Response:
+        """The page of a one-page document (an image, say, whose citations name no page), as
+        ``/pages/{page}.png`` draws it; a document of several pages is refused (400)."""
+        return await page_image(request, doc_id, None, quote, width)
 
     @api.post("/v1/ingest", response_model=IngestOut, responses=documented(400, 401, 403, 404, 409, 413, 422, 429, 503))
     async def ingest(body: IngestRequest) -> IngestOut:

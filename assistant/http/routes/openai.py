@@ -5,6 +5,9 @@ The last user message is the question and the user and assistant turns before it
 The reply's content is the answer with its ``[n]`` markers and a short "Sources:" list; the extra
 ``sources`` field holds the citations. An abstention is an ordinary reply that says so. Errors here
 take OpenAI's shape (``{"error": {"message", "type", "code"}}``), which OpenAI clients read.
+
+A request may add ``documents`` (as ``/v1/ask`` takes it; the ``openai`` package sends it with
+``extra_body={"documents": [...]}``) to answer from those documents only.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ..openai_schemas import (
 )
 from ..problems import ApiProblem, ProblemRoute
 from ..schemas import CitationOut, event_stream, fixed_event, json_event
+from .ask import named_documents
 
 DEFAULT_MODEL = "assistant"
 STREAM_DOC = event_stream(json_event("ChatCompletionChunk"), fixed_event("[DONE]"))
@@ -117,7 +121,8 @@ def router(assistant: Assistant, access: Access) -> APIRouter:
         """A grounded answer to the last user message, as a chat completion (or its chunks)."""
         question, history = conversation(body.messages)
         chosen = answerer(body.model)
-        answer = await run_in_threadpool(assistant.ask, question, history, answerer=chosen)
+        documents = await named_documents(assistant, body.documents)
+        answer = await run_in_threadpool(assistant.ask, question, history, answerer=chosen, documents=documents)
         reply = content(answer)
         sources = [CitationOut.model_validate(c.to_dict()) for c in answer.citations]
         reply_id = f"chatcmpl-{uuid.uuid4().hex}"

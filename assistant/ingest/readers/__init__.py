@@ -42,9 +42,9 @@ __all__ = [
     "read_document",
 ]
 
-READING_VERSION = 3
-"""Bumped whenever readers or segmentation change what text or sentences a file yields; an index
-written by another version is rebuilt on the next ingest."""
+READING_VERSION = 5
+"""Bumped whenever readers or segmentation change what text, title or sentences a file yields; an
+index written by another version is rebuilt on the next ingest."""
 
 _READERS: dict[str, tuple[str, Callable[[Path, bytes], Reading]]] = {
     ".txt": ("text", read_text),

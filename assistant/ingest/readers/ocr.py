@@ -5,6 +5,10 @@ image into words, each with its box in pixels and a confidence; ``paged.py`` tur
 same reading as a text layer gives. Tesseract is a Debian package (scripts/install-tesseract.sh);
 without it, or with OCR turned off, ``Tesseract.missing()`` says why and how to fix it.
 
+A page put in the scanner sideways or upside down reads as junk with a low confidence: such a page
+is asked about its orientation (Tesseract's OSD, which costs about a reading's time, so only then)
+and read again turned upright. Leader runs (``leaders.py``) are cleaned from each line.
+
     tesseract = Tesseract(OcrOptions(languages="eng"), progress=None)
     pages, notices = tesseract.recognise_pages([2, 3], image_of)   # image_of(2) -> (image, dpi)
     pages[2].lines[0][0].text, pages[2].confidence
@@ -16,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from .leaders import clean_leaders
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -59,12 +65,15 @@ class Word:
 @dataclass(frozen=True)
 class RecognisedPage:
     """One page image read by OCR: its size in pixels, its resolution (None when unknown) and its
-    words line by line, in Tesseract's reading order (column by column)."""
+    words line by line, in Tesseract's reading order (column by column). ``rotation`` is how far the
+    image was turned clockwise (0, 90, 180 or 270 degrees) to be read upright; the size and the word
+    boxes are those of the turned image."""
 
     width: int
     height: int
     dpi: float | None
     lines: tuple[tuple[Word, ...], ...]
+    rotation: int = 0
 
     @property
     def confidence(self) -> float:
@@ -106,14 +115,22 @@ class Tesseract:
         self.progress = progress
 
     @cached_property
-    def _missing(self) -> str | None:
-        if not self.options.enabled:
-            return "OCR is turned off (ocr_enabled)"
+    def _installed(self) -> set[str] | None:
+        """The languages Tesseract has data for (``osd`` among them when it can tell orientation), or
+        None when Tesseract is not installed."""
         import pytesseract
 
         try:
-            installed = set(pytesseract.get_languages())
+            return set(pytesseract.get_languages())
         except (pytesseract.TesseractNotFoundError, OSError):
+            return None
+
+    @cached_property
+    def _missing(self) -> str | None:
+        if not self.options.enabled:
+            return "OCR is turned off (ocr_enabled)"
+        installed = self._installed
+        if installed is None:
             return f"Tesseract (OCR) is not installed: {INSTALL_HINT}"
         absent = [lang for lang in self.options.languages.split("+") if lang not in installed]
         if absent:
@@ -126,17 +143,48 @@ class Tesseract:
         return self._missing
 
     def recognise(self, image: Image, dpi: float | None) -> RecognisedPage:
-        """The words on one page image; ``PageTimeout`` past ``ocr_page_timeout_s``, ``PageFailed``
-        when Tesseract rejects the image."""
+        """The words on one page image, read again turned upright when the first reading is poor
+        (under ``ocr_low_confidence``) and OSD finds the page turned. ``PageTimeout`` when one run of
+        Tesseract takes longer than ``ocr_page_timeout_s``, ``PageFailed`` when it rejects the image."""
+        page = self._read(image, dpi, 0)
+        if page.confidence >= self.options.low_confidence or "osd" not in (self._installed or ()):
+            return page
+        turn = self._orientation(image, dpi)
+        if not turn:
+            return page
+        # Pillow turns anticlockwise, and by a right angle exactly (no resampling).
+        upright = self._read(image.rotate(-turn, expand=True), dpi, turn)
+        return upright if upright.confidence > page.confidence else page
+
+    def _config(self, dpi: float | None) -> str:
+        # Tesseract guesses a resolution from text height when it is not told one.
+        return f"--dpi {round(dpi)}" if dpi else ""
+
+    def _orientation(self, image: Image, dpi: float | None) -> int:
+        """How far ``image`` must be turned clockwise to stand upright, by OSD; 0 when OSD cannot tell
+        (too few letters on the page) or takes too long."""
         import pytesseract
 
-        # Tesseract guesses a resolution from text height when it is not told one.
-        config = f"--dpi {round(dpi)}" if dpi else ""
+        try:
+            osd = pytesseract.image_to_osd(
+                image,
+                config=self._config(dpi),
+                timeout=self.options.page_timeout_s,
+                output_type=pytesseract.Output.DICT,
+            )
+        except (RuntimeError, pytesseract.TesseractError):
+            return 0
+        turn = int(osd.get("rotate", 0)) % 360
+        return turn if turn in (90, 180, 270) else 0
+
+    def _read(self, image: Image, dpi: float | None, rotation: int) -> RecognisedPage:
+        import pytesseract
+
         try:
             data = pytesseract.image_to_data(
                 image,
                 lang=self.options.languages,
-                config=config,
+                config=self._config(dpi),
                 timeout=self.options.page_timeout_s,
                 output_type=pytesseract.Output.DICT,
             )
@@ -161,10 +209,12 @@ class Tesseract:
                     int(data["top"][i]),
                     int(data["width"][i]),
                     int(data["height"][i]),
-                    float(data["conf"][i]),
+                    # A tenth is all the engine's confidence tells; the index stores it so.
+                    round(float(data["conf"][i]), 1),
                 )
             )
-        return RecognisedPage(image.width, image.height, dpi, tuple(tuple(words) for words in lines.values()))
+        cleaned = (clean_leaders(words) for words in lines.values())
+        return RecognisedPage(image.width, image.height, dpi, tuple(line for line in cleaned if line), rotation)
 
     def recognise_pages(
         self, numbers: Sequence[int], image_of: Callable[[int], tuple[Image, float | None]]

@@ -78,4 +78,4 @@ def _boxes(text: str, span: PageSpan | None, number: int, page: RecognisedPage, 
             stop = min(offset + len(word.text), cursor)
             words.append(WordBox(offset, stop, word.left, word.top, word.width, word.height, word.confidence))
             offset += len(word.text) + 1
-    return OcrPage(number, page.width, page.height, page.dpi, page.confidence, tuple(words))
+    return OcrPage(number, page.width, page.height, page.dpi, page.confidence, tuple(words), page.rotation)

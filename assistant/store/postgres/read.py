@@ -8,16 +8,20 @@ REPEATABLE READ READ ONLY transaction, so they all see the same generation.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import nullcontext
 
 import numpy as np
 import psycopg
+from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from ...types import HEADING_SEPARATOR, Document, DocumentInfo, PageSpan
+from .. import ocr_pages
 from ..manifest import Manifest
+from ..scope import Scope, chunk_ids_by_document
 from ..textstore import ChunkRecord, SentenceRecord
-from .terms import BM25_SCORES, BM25_SEARCH, query_params
+from .terms import BM25_SCORES, BM25_SEARCH, BM25_SEARCH_IN, query_params
 
 # How many section headings ``documents()`` lists per document, as the embedded store.
 _SECTIONS_LISTED = 8
@@ -95,6 +99,17 @@ class PostgresTexts:
         records = self.chunks(ids)
         return [records[i] for i in ids]
 
+    def document_chunk_ids(self, doc_ids: list[str]) -> dict[str, list[int]]:
+        if not doc_ids:
+            return {}
+        rows = self._s.query(
+            "SELECT d.doc_id, c.chunk_id FROM assistant.documents d"
+            " LEFT JOIN assistant.chunks c ON c.doc_id = d.doc_id"
+            " WHERE d.doc_id = ANY(%s) ORDER BY d.doc_id, c.chunk_id",
+            (list(doc_ids),),
+        )
+        return chunk_ids_by_document(rows)
+
     def chunk_sentences(self, chunk_ids: list[int]) -> dict[int, list[SentenceRecord]]:
         if not chunk_ids:
             return {}
@@ -145,14 +160,25 @@ class PostgresTexts:
     def document(self, doc_id: str) -> Document | None:
         rows = self._s.query(
             "SELECT title, format, text, pages,"
-            ' (SELECT min(s.path COLLATE "C") FROM assistant.sources s WHERE s.doc_id = d.doc_id)'
+            ' (SELECT min(s.path COLLATE "C") FROM assistant.sources s WHERE s.doc_id = d.doc_id), ocr_pages'
             " FROM assistant.documents d WHERE doc_id = %s",
             (doc_id,),
         )
         if not rows:
             return None
-        title, fmt, text, pages, source = rows[0]
-        return Document(doc_id, source or "", title, text, fmt, pages=[PageSpan(*p) for p in pages])
+        title, fmt, text, pages, source, ocr = rows[0]
+        spans = [PageSpan(*p) for p in pages]
+        return Document(doc_id, source or "", title, text, fmt, pages=spans, ocr_pages=ocr_pages.from_json(ocr))
+
+    def ocr_confidence(self, doc_ids: Sequence[str]) -> dict[str, dict[int, float]]:
+        if not doc_ids:
+            return {}
+        rows = self._s.query(
+            "SELECT doc_id, ocr_confidence FROM assistant.documents"
+            " WHERE ocr_confidence IS NOT NULL AND doc_id = ANY(%s)",
+            (list(doc_ids),),
+        )
+        return {doc_id: {int(page): value for page, value in found.items()} for doc_id, found in rows}
 
 
 class PostgresDense:
@@ -166,18 +192,23 @@ class PostgresDense:
     def __len__(self) -> int:
         return int(self._s.query("SELECT chunks FROM assistant.corpus")[0][0])
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        if k <= 0:
+    def search(self, query: np.ndarray, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0 or (scope is not None and len(scope) == 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         s = self._s
-        if self._exact:
+        where, params = sql.SQL(""), {"q": query, "k": k}
+        if scope is not None:
+            where, params = sql.SQL(" WHERE doc_id = ANY(%(docs)s)"), {**params, "docs": list(scope.doc_ids)}
+        # A scope as small as an index that is searched exactly is scored exactly too; a larger one takes
+        # the HNSW scan, whose iterative scan goes on past the chunks the filter drops until k in scope
+        # are found.
+        if self._exact or (scope is not None and len(scope) < s.exact_below):
             # Ordered by the score, not by the distance operator: no index can serve it, all rows are scored.
-            rows = s.query(
-                "SELECT chunk_id, -(embedding <#> %s) AS score FROM assistant.chunks ORDER BY score DESC LIMIT %s",
-                (query, k),
-                binary=True,
-            )
-            return _best_first(rows)
+            statement = sql.SQL(
+                "SELECT chunk_id, -(embedding <#> %(q)s) AS score FROM assistant.chunks{}"
+                " ORDER BY score DESC LIMIT %(k)s"
+            ).format(where)
+            return _best_first(s.query(statement, params, binary=True))
         # The HNSW scan looks at ef_search candidates: never fewer than k.
         ef = max(s.ef_search, k)
         reading = s.in_transaction()
@@ -185,12 +216,11 @@ class PostgresDense:
             if not reading or ef > s.ef_set:
                 s.set_search(ef)
             # <#> is the negative inner product: ascending is best first.
-            rows = s.query(
-                "SELECT chunk_id, -(embedding <#> %(q)s) FROM assistant.chunks"
-                " ORDER BY embedding <#> %(q)s LIMIT %(k)s",
-                {"q": query, "k": k},
-                binary=True,
-            )
+            statement = sql.SQL(
+                "SELECT chunk_id, -(embedding <#> %(q)s) FROM assistant.chunks{}"
+                " ORDER BY embedding <#> %(q)s LIMIT %(k)s"
+            ).format(where)
+            rows = s.query(statement, params, binary=True)
         return _best_first(rows)
 
     def scores(self, query: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
@@ -210,23 +240,32 @@ class PostgresKeywords:
     With ``snapshot`` (a view of one read transaction, where no score can change) the scores the last
     search found are kept: the retriever asks for its candidates' scores right after searching, and
     the BM25 query is the costly one. Only the candidates the search did not return are scored again,
-    and none when it returned fewer than k (every chunk holding a query term was among them)."""
+    and none when it returned fewer than k (every chunk holding a query term was among them; within a
+    scope, every one in scope)."""
 
     def __init__(self, session: Session, snapshot: bool) -> None:
         self._s = session
         self._snapshot = snapshot
-        self._found: tuple[str, dict[int, float], bool] | None = None  # query, scores, all chunks found
+        # The query, the scores found, and the chunks whose every score is known: all (None), those of a
+        # scope, or no more than were found (empty).
+        self._found: tuple[str, dict[int, float], np.ndarray | None] | None = None
 
     def __len__(self) -> int:
         return int(self._s.query("SELECT chunks FROM assistant.corpus")[0][0])
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: str, k: int, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
         params = query_params(query)
         if params is None or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        rows = self._s.query(BM25_SEARCH, {**params, "k": k})
+        if scope is None:
+            rows = self._s.query(BM25_SEARCH, {**params, "k": k})
+        else:
+            rows = self._s.query(BM25_SEARCH_IN, {**params, "k": k, "docs": list(scope.doc_ids)})
         if self._snapshot:
-            self._found = (query, dict(rows), len(rows) < k)
+            known: np.ndarray | None = np.zeros(0, dtype=np.int64)  # k found: more may hold a query term
+            if len(rows) < k:
+                known = None if scope is None else scope.chunk_ids
+            self._found = (query, dict(rows), known)
         ids, scores = _best_first(rows)
         keep = scores > 0
         return ids[keep], scores[keep]
@@ -236,11 +275,13 @@ class PostgresKeywords:
         if params is None or len(chunk_ids) == 0:
             return np.zeros(len(chunk_ids), dtype=np.float32)
         found: dict[int, float] = {}
-        complete = False
+        known: np.ndarray | None = np.zeros(0, dtype=np.int64)
         if self._found is not None and self._found[0] == query:
-            _, found, complete = self._found
-        rest = [c for c in ids_param(chunk_ids) if c not in found]
-        if rest and not complete:
+            _, found, known = self._found
+        rest = [] if known is None else [c for c in ids_param(chunk_ids) if c not in found]
+        if rest and known is not None and len(known):
+            rest = [c for c, inside in zip(rest, np.isin(rest, known)) if not inside]
+        if rest:
             found = {**found, **dict(self._s.query(BM25_SCORES, {**params, "ids": rest}))}
         return _by_id(chunk_ids, found, 0.0)
 

@@ -5,7 +5,8 @@ Everything lives in the schema ``assistant`` of the database the address names::
 
     meta       key -> value: schema_version, dimension, hnsw (the HNSW index's parameters, once it
                exists), manifest (JSON)
-    documents  one row per distinct content (doc_id = sha256 of the bytes), with its text and pages
+    documents  one row per distinct content (doc_id = sha256 of the bytes), with its text and pages,
+               and its OCR'd pages (``store.ocr_pages``: ocr_pages json, ocr_confidence jsonb)
     sources    file path -> doc_id
     chunks     text, offsets, page, heading, sentence range, embedding vector(DIM) (HNSW, inner
                product, see below), tsv tsvector (GIN) and n_terms: the chunk's BM25 terms and their number
@@ -27,7 +28,7 @@ from psycopg.pq import TransactionStatus
 
 from ...errors import IndexMismatchError, IndexNotFoundError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Advisory lock keys (per database): one migration at a time, one writer at a time.
 LOCK_SCHEMA = 0x61_73_73_01
 LOCK_WRITE = 0x61_73_73_02
@@ -73,8 +74,12 @@ def _schema_v1(dimension: int) -> sql.Composed:
     ).format(dimension=sql.Literal(dimension))
 
 
-# Migrations from version n to n + 1, run in order under the schema lock (none yet).
-MIGRATIONS: dict[int, sql.SQL] = {}
+# Migrations from version n to n + 1, run in order under the schema lock; a new database is made at
+# version 1 and brought up by the same steps.
+MIGRATIONS: dict[int, sql.SQL] = {
+    # OCR word boxes, kept as written (they are only ever read whole), and the pages' confidences.
+    1: sql.SQL("ALTER TABLE assistant.documents ADD COLUMN ocr_pages json, ADD COLUMN ocr_confidence jsonb"),
+}
 
 
 def create_hnsw(name: str, m: int, ef_construction: int, concurrently: bool = False) -> sql.Composed:
@@ -107,11 +112,11 @@ def migrate(conn: psycopg.Connection, where: str, dimension: int) -> None:
         if version is None:
             conn.execute(_schema_v1(dimension))
             set_meta(conn, "dimension", str(dimension))
+            version = "1"
         elif int(version) > SCHEMA_VERSION:
             raise newer(where, int(version))
-        else:
-            for step in range(int(version), SCHEMA_VERSION):
-                conn.execute(MIGRATIONS[step])
+        for step in range(int(version), SCHEMA_VERSION):
+            conn.execute(MIGRATIONS[step])
         set_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
 

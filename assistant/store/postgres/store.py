@@ -100,12 +100,22 @@ class PostgresStore:
         one after a fork, or when the server dropped it)."""
         session: Session | None = getattr(self._local, "session", None)
         if session is None or session.pid != os.getpid() or session.conn.closed or session.conn.broken:
-            session = Session(self._connect(), self.hnsw_ef_search, self.exact_below)
+            conn = self._connect()
+            self._upgrade(conn)
+            session = Session(conn, self.hnsw_ef_search, self.exact_below)
             self._local.session = session
             self._local.view = None
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
+
+    def _upgrade(self, conn: psycopg.Connection) -> None:
+        """Migrate an index written by an older version (a column added, say) when this version first
+        reads it, instead of refusing it until the next ingest; a missing or newer schema is left to
+        ``_manifest`` to report."""
+        version = get_meta(conn, "schema_version") if has_schema(conn) else None
+        if version is not None and int(version) < SCHEMA_VERSION:
+            self._migrate(conn)
 
     def close(self) -> None:
         with self._sessions_lock:
@@ -123,7 +133,7 @@ class PostgresStore:
 
     def _manifest(self, session: Session) -> Manifest:
         """The manifest the connection sees now (in its transaction, if one is open), checked against
-        the model; the first time, the schema version too (only a writer creates or migrates it)."""
+        the model; the first time, the schema version too (only a writer creates it)."""
         conn = session.conn
         try:
             if not session.ready:

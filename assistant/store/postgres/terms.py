@@ -103,4 +103,7 @@ FROM matched m JOIN weights w ON w.term = m.lexeme
 GROUP BY m.chunk_id
 """
 BM25_SEARCH = sql.SQL(_BM25 + " ORDER BY score DESC, m.chunk_id LIMIT %(k)s").format(where=sql.SQL("true"))
+BM25_SEARCH_IN = sql.SQL(_BM25 + " ORDER BY score DESC, m.chunk_id LIMIT %(k)s").format(
+    where=sql.SQL("c.doc_id = ANY(%(docs)s)")
+)
 BM25_SCORES = sql.SQL(_BM25).format(where=sql.SQL("c.chunk_id = ANY(%(ids)s)"))

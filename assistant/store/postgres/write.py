@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ...types import Chunk, Document, with_heading
+from .. import ocr_pages
 from ..bm25 import analyzer
 from ..manifest import Manifest, now
 from ..textstore import TextStore
@@ -76,9 +77,10 @@ class PostgresWriter:
         spans = TextStore.distinct_sentences(chunks)
         index_of = {span: i for i, span in enumerate(spans)}
         pages = [[p.page, p.start, p.end] for p in document.pages]
+        confidences = ocr_pages.confidences(document)
         conn.execute(
-            "INSERT INTO assistant.documents (doc_id, title, format, text, pages, n_pages, added_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO assistant.documents (doc_id, title, format, text, pages, n_pages, added_at, ocr_pages,"
+            " ocr_confidence) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::json, %s)",
             (
                 document.doc_id,
                 pg_text(document.title),
@@ -87,6 +89,8 @@ class PostgresWriter:
                 Jsonb(pages),
                 len(document.pages),
                 now(),
+                ocr_pages.to_json(document.ocr_pages),
+                Jsonb(confidences) if confidences else None,
             ),
         )
         vectors = np.asarray(sentence_vectors, dtype=np.float32)

@@ -14,7 +14,7 @@ import pypdfium2
 import pytest
 from PIL import Image, ImageFilter
 from pypdf import PdfReader, PdfWriter
-from support import QUESTIONS, SEED_FILE
+from support import SEED_FILE, SEED_QUESTIONS
 
 from assistant import Assistant
 from assistant.ingest.readers import OcrOptions, read_document
@@ -23,7 +23,7 @@ from assistant.ingest.readers import OcrOptions, read_document
 DPI = 150
 # The article's first five paragraphs are page 1, the rest page 2.
 FIRST_PAGE_PARAGRAPHS = 5
-SEED_QUESTIONS = {q["id"]: q for q in map(json.loads, (QUESTIONS / "seed.jsonl").read_text().splitlines())}
+SEED_QUESTIONS = {q["id"]: q for q in map(json.loads, SEED_QUESTIONS.read_text().splitlines())}
 # On page 1 and page 2 of the typeset article.
 OBSERVANCE, COMMITTEE = SEED_QUESTIONS["observance"], SEED_QUESTIONS["committee"]
 
@@ -207,3 +207,22 @@ def test_page_limits_leave_pages_out_and_say_so(scans, monkeypatch):
     assert document.notices == ["OCR read the first 1 of its 2 pages without text (ocr_max_pages); not indexed: page 2"]
     with pytest.raises(Exception, match=r"no extractable text: OCR of pages 1-2 took longer than 0.01 s"):
         _read(scans["pdf"], page_timeout_s=0.01)
+
+
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_scanned_turned_is_read_upright(scans, tmp_path, monkeypatch, turn):
+    """A page put on the glass sideways or upside down reads as junk at first; OSD finds how it is
+    turned and it is read again upright: the same words, with boxes on the upright page."""
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    upright = _degrade(_render(scans["text"])[1], seed=7)
+    (tmp_path / "upright").mkdir()
+    (tmp_path / "turned").mkdir()
+    upright.save(tmp_path / "upright" / "page.png", dpi=(DPI, DPI))
+    # Pillow turns anticlockwise: the reader must turn it back clockwise by as much.
+    upright.rotate(turn, expand=True).save(tmp_path / "turned" / "page.png", dpi=(DPI, DPI))
+    straight, turned = _read(tmp_path / "upright" / "page.png"), _read(tmp_path / "turned" / "page.png")
+    [page], [reference] = turned.ocr_pages, straight.ocr_pages
+    assert reference.rotation == 0 and page.rotation == turn
+    assert (page.width, page.height) == upright.size and page.confidence > 80
+    assert turned.text == straight.text and page.words == reference.words
+    assert any(a.lower() in turned.text.lower() for a in COMMITTEE["answers"])

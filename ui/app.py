@@ -243,8 +243,10 @@ def build_app(assistant: Assistant, config: UiConfig = UiConfig()) -> gr.Blocks:
             concurrency_limit=config.chat_concurrency,
             concurrency_id="chat",
         )
-        question.submit(api_name="chat", **chat_io).then(**remember)
-        ask_button.click(**private, **chat_io).then(**remember)
+        # A first answer saves the conversation: the sidebar's name box then shows its title.
+        name_it: dict[str, Any] = dict(fn=h.title_of, inputs=[conversation], outputs=[title], **private)
+        question.submit(api_name="chat", **chat_io).then(**remember).then(**name_it)
+        ask_button.click(**private, **chat_io).then(**remember).then(**name_it)
         chatbot.select(h.select_turn, inputs=[turns], outputs=[sources, copy_text], **private)
         chatbot.like(h.like, inputs=[conversation], **private)
         for clearing in (clear_button.click, chatbot.clear):

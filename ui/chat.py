@@ -183,6 +183,16 @@ class ChatHandlers:
         mine = self.assistant.conversations.list(user_of(request))
         return gr.update(choices=[(conversation_label(c), c.id) for c in mine], value=selected)
 
+    def title_of(self, conversation: str | None, request: gr.Request) -> str:
+        """The open conversation's name, for the sidebar's name box ("" for a chat not yet saved)."""
+        if not conversation:
+            return ""
+        try:
+            meta, _ = self.assistant.conversations.get(user_of(request), conversation)
+        except AssistantError:
+            return ""
+        return meta.title
+
     def new_chat(self, request: gr.Request) -> tuple[Any, ...]:
         """An empty chat; the conversation is saved with its first answer."""
         return (

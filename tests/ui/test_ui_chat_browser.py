@@ -254,6 +254,7 @@ def test_users_do_not_see_each_others_conversations(browser, own_index: Path, tm
         ana, ben = sessions["ana"], sessions["ben"]
         ask(ana, SEED_QUESTION)
         expect(conversation_labels(ana)).to_have_count(1)
+        expect(ana.locator("#conversation-title textarea, #conversation-title input")).to_have_value(SEED_QUESTION)
         ben.reload()
         ben.wait_for_selector("#question textarea")
         expect(conversation_labels(ben)).to_have_count(0)

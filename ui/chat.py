@@ -25,7 +25,7 @@ import gradio as gr
 
 from assistant import Assistant, AssistantError
 from assistant.conversations import Conversation, Feedback, Turn, to_markdown
-from assistant.types import Answer
+from assistant.types import Answer, DocumentInfo
 
 from .pages import page_view_html
 from .render import answer_html, answer_plain, esc, sources_html
@@ -87,6 +87,7 @@ class ChatHandlers:
         # A local model loads on its first question in that session's choice, then stays loaded.
         self.answerers = assistant.answerers()
         self.related_floor = assistant.settings.ui.related_floor
+        self._known: dict[str, DocumentInfo] = {}
 
     # -- answering ------------------------------------------------------------------------------
 
@@ -105,9 +106,21 @@ class ChatHandlers:
             # Removed by another session since the answer was retrieved: show the passage alone.
             return None
 
-    def _paged(self) -> set[str]:
-        """Documents whose citations can open their page image."""
-        return {d.doc_id for d in self.assistant.documents() if d.format in PAGED_FORMATS}
+    def _learn(self, docs: Sequence[DocumentInfo]) -> None:
+        self._known.update((d.doc_id, d) for d in docs)
+
+    def _info(self, doc_ids: set[str]) -> dict[str, DocumentInfo]:
+        """What the index says of ``doc_ids`` (a removed document is left out). A doc id names one
+        content, whose format and title never change, so the listing is read again only for a
+        document not seen before, not on every answer."""
+        if not doc_ids <= self._known.keys():
+            self._learn(self.assistant.documents())
+        return {d: self._known[d] for d in doc_ids if d in self._known}
+
+    def _paged(self, answers: Sequence[Answer]) -> set[str]:
+        """The documents cited in ``answers`` whose citations can open their page image."""
+        cited = {c.doc_id for a in answers for c in (*a.citations, *a.conflicts)}
+        return {d for d, info in self._info(cited).items() if info.format in PAGED_FORMATS}
 
     def _turn(self, answer: Answer, turn: int, paged: set[str]) -> dict[str, str]:
         panel = sources_html(answer, turn, self._doc_text, self.related_floor, paged)
@@ -149,7 +162,7 @@ class ChatHandlers:
         if answer is None:
             raise gr.Error("The answerer finished without an answer.")
         messages[-1] = _bot(answer_html(answer, turn, self.related_floor))
-        shown = self._turn(answer, turn, self._paged())
+        shown = self._turn(answer, turn, self._paged([answer]))
         history = [*history, {"role": "user", "content": question}, _bot(answer.text)]
         user = user_of(request)
         store = self.assistant.conversations
@@ -219,7 +232,9 @@ class ChatHandlers:
         return self._restored(meta, saved)
 
     def _restored(self, meta: Conversation, saved: Sequence[Turn]) -> tuple[Any, ...]:
-        paged = self._paged()
+        docs = self.assistant.documents()
+        self._learn(docs)
+        paged = self._paged([t.answer for t in saved])
         messages: list[dict[str, Any]] = []
         history: list[dict[str, str]] = []
         turns: list[dict[str, str]] = []
@@ -227,7 +242,7 @@ class ChatHandlers:
             messages += [_user(t.question), _bot(answer_html(t.answer, t.index, self.related_floor))]
             history += [{"role": "user", "content": t.question}, _bot(t.answer.text)]
             turns.append(self._turn(t.answer, t.index, paged))
-        known = {d.doc_id for d in self.assistant.documents()}
+        known = {d.doc_id for d in docs}
         chatbot = gr.update(value=messages, feedback_value=[_feedback_value(t.feedback) for t in saved])
         last = turns[-1] if turns else {"sources": sources_html(None, 0), "plain": ""}
         return (
@@ -244,7 +259,6 @@ class ChatHandlers:
 
     def restore(self, remembered: str | None, request: gr.Request) -> tuple[Any, ...]:
         """On page load: the sidebar, and the conversation this browser had open, if it is still there."""
-        listing = self.conversation_list(request)
         if remembered:
             try:
                 meta, saved = self.assistant.conversations.get(user_of(request), remembered)
@@ -253,7 +267,7 @@ class ChatHandlers:
             else:
                 restored = self._restored(meta, saved)
                 return (*restored[:6], self.conversation_list(request, meta.id), *restored[7:])
-        return (*(SKIP() for _ in range(6)), listing, SKIP(), SKIP())
+        return (*(SKIP() for _ in range(6)), self.conversation_list(request), SKIP(), SKIP())
 
     def rename(self, conversation: str | None, title: str, request: gr.Request) -> Any:
         title = (title or "").strip()
@@ -357,7 +371,8 @@ class ChatHandlers:
             image = self.assistant.page_image(doc_id, page, quote)
         except AssistantError as exc:
             return f'<div class="page-view error">{esc(str(exc))}</div>'
-        title = next((d.title for d in self.assistant.documents() if d.doc_id == doc_id), doc_id[:12])
+        info = self._info({doc_id}).get(doc_id)
+        title = info.title if info else doc_id[:12]
         return page_view_html(image, title, str(wanted.get("at", "")))
 
 

@@ -5,8 +5,8 @@ citations it keeps ("[1]"). Shown as written, the draft's markers would change u
 when the answer settles, so the draft is shown without them and the final answer brings the markers.
 
     >>> stream = MarkerFilter()
-    >>> stream.feed("Sokha chairs it ["), stream.feed("3]. He"), stream.flush()
-    ('Sokha chairs it', '. He', '')
+    >>> stream.feed("The pump holds two litres ["), stream.feed("3]. It"), stream.flush()
+    ('The pump holds two litres', '. It', '')
 
 A marker may arrive split over several deltas ("[" then "3]"): what could still become one is held
 back until the next delta says whether it does, and so is trailing whitespace, which goes with a

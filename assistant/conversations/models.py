@@ -21,8 +21,8 @@ MAX_NOTE_CHARS = 2000
 def shorten(text: str, limit: int) -> str:
     """``text`` on one line, cut to at most ``limit`` characters at a word boundary with an ellipsis.
 
-    >>> shorten("Which national observance took place in Cambodia on 12 December?", 40)
-    'Which national observance took place in…'
+    >>> shorten("How often does the pump's intake filter need cleaning?", 40)
+    'How often does the pump's intake filter…'
     """
     line = " ".join(text.split())
     if len(line) <= limit:

@@ -101,9 +101,9 @@ def machine_made(stem: str) -> bool:
     """Whether a file name says nothing of its content: no word in it but a default name.
 
     The stem is split on everything but letters and digits; a part that is hex digits with a digit
-    among them ("000", "fcc0bbe20b5887f6", a UUID's groups) is an id, and of the rest only runs of 3 or
+    among them ("017", "3fa9c0d24b1e", a UUID's groups) is an id, and of the rest only runs of 3 or
     more letters count as words. It is machine-made when no word is left, or only words of
-    ``_DEFAULT_NAMES``: "000_fcc0bbe20b5887f6", "2024-01-05", "IMG_2031", "DSC01234", "scan_0001",
+    ``_DEFAULT_NAMES``: "017_3fa9c0d24b1e", "2024-01-05", "IMG_2031", "DSC01234", "scan_0001",
     "Screenshot 2024-01-05 at 10.32.11"; not "meeting-notes", "rfc2119", "budget-2024", "HR-policy".
     """
     if _UUID.fullmatch(stem):
